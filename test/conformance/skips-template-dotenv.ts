@@ -1,0 +1,1 @@
+export const templateDotenvSkips: Readonly<Record<string, string>> = {};

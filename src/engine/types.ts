@@ -145,6 +145,8 @@ export interface ContainerSpec {
   domainname?: string;
   tty?: boolean;
   stdinOpen?: boolean;
+  /** Close the container's stdin when the first attached client closes its stdin (`run -i`). */
+  stdinOnce?: boolean;
   /** "80/tcp" style; published ports are exposed implicitly. */
   exposedPorts?: string[];
   ports?: PortBinding[];
@@ -316,7 +318,10 @@ export interface AttachOptions {
 
 export interface AttachSession {
   output: AsyncIterable<OutputChunk>;
-  /** Present when stdin was requested; end it to close the container's stdin. */
+  /**
+   * Present when stdin was requested. Ending it closes the container's stdin when the container was created with
+   * `stdinOnce`; otherwise it ends this attachment (the container keeps its stdin for the next client).
+   */
   stdin?: Writable;
   close(): Promise<void>;
 }
@@ -334,6 +339,7 @@ export interface ExecOptions {
 }
 
 export interface ExecSession {
+  /** Must be read to the end (or the signal aborted): the exit code is known once the output is drained. */
   output: AsyncIterable<OutputChunk>;
   /** Resolves with the exit code once the process ended and its output was drained. */
   exitCode: Promise<number>;

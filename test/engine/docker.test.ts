@@ -1,0 +1,4 @@
+import { defineEngineContract } from './contract.js';
+import { createDockerEngine } from '../../src/engine/docker/index.js';
+
+defineEngineContract('docker', async () => createDockerEngine());

@@ -23,12 +23,12 @@ elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN{printf "%.2f", b-a}'; }
 say() { printf '[test-env] %s\n' "$*"; }
 note() { printf '[test-env]   %s\n' "$*" | tee -a "$ENV_LOG"; }
 
-# die MESSAGE [LOGFILE]: stop the whole set-up, naming the step, with the last lines of the log
+# die MESSAGE [LOGFILE]: stop the whole set-up, naming the step (and the last lines of LOGFILE if given)
 die() {
-  local msg=$1 log=${2:-$ENV_LOG}
+  local msg=$1 log=${2:-}
   {
     printf '[test-env] FAILED in step "%s": %s\n' "$CURRENT_STEP" "$msg"
-    if [ -s "$log" ]; then
+    if [ -n "$log" ] && [ -s "$log" ]; then
       printf '[test-env] last lines of %s:\n' "$log"
       tail -n 25 "$log" | sed 's/^/    | /'
     fi
@@ -50,7 +50,7 @@ step() {
 # run CMD...: run CMD with its output appended to the set-up log; die with the log tail on failure
 run() {
   printf '+ %s\n' "$*" >>"$ENV_LOG"
-  "$@" >>"$ENV_LOG" 2>&1 </dev/null || die "command failed (exit $?): $*"
+  "$@" >>"$ENV_LOG" 2>&1 </dev/null || die "command failed (exit $?): $*" "$ENV_LOG"
 }
 
 # as_root CMD...: run CMD as root (directly, or with passwordless sudo)

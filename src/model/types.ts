@@ -113,6 +113,7 @@ export interface BuildConfig {
   cache_from?: string[];
   cache_to?: string[];
   no_cache?: boolean;
+  no_cache_filter?: string[];
   additional_contexts?: Record<string, string>;
   network?: string;
   pull?: boolean;
@@ -184,7 +185,12 @@ export interface Deploy {
 }
 
 export interface ServiceHook {
-  command: string[];
+  /** Absent for a pre_start hook that runs its image's default command. */
+  command?: string[];
+  /** pre_start only: the image to run (the service image when absent, after normalization). */
+  image?: string;
+  /** pre_start only: run once per replica rather than once per service. */
+  per_replica?: boolean;
   user?: string;
   privileged?: boolean;
   working_dir?: string;

@@ -119,6 +119,8 @@ interface Leaf {
   depth: number;
   /** Every type accepted at this place by the alternatives (a value matching none of them). */
   types?: string[];
+  /** Types accepted by the other alternatives. */
+  otherTypes?: string[];
 }
 
 function specificity(leaf: Leaf): number {
@@ -131,14 +133,16 @@ function mostSpecific(node: ErrorNode): Leaf {
   let best = candidates[0]!;
   for (const c of candidates) if (specificity(c) > specificity(best)) best = c;
   if (best.error.keyword !== 'type') return best;
-  // A value that is none of the accepted types: name them all rather than the first alternative only.
-  const types = new Set<string>();
+  // A value that is none of the accepted types: the first alternative is named as the reference names it, the
+  // others follow in parentheses so the message still lists every accepted form.
+  const first = best.types ?? typeList(best.error);
+  const others = new Set<string>();
   for (const c of candidates) {
-    if (c.error.keyword === 'type' && c.error.instancePath === best.error.instancePath) {
-      for (const t of c.types ?? typeList(c.error)) types.add(t);
+    if (c !== best && c.error.keyword === 'type' && c.error.instancePath === best.error.instancePath) {
+      for (const t of c.types ?? typeList(c.error)) if (!first.includes(t)) others.add(t);
     }
   }
-  return { ...best, types: [...types] };
+  return { ...best, types: first, otherTypes: [...others] };
 }
 
 /** Unknown keys (and missing ones) of one object are reported together, as one issue. */
@@ -180,7 +184,9 @@ function describe(leaf: Leaf, value: unknown): string {
   const { keyword, params } = leaf.error;
   switch (keyword) {
     case 'type':
-      return `must be a ${humanTypes(leaf.types ?? typeList(leaf.error))}`;
+      return leaf.otherTypes?.length
+        ? `must be a ${humanTypes(leaf.types ?? typeList(leaf.error))} (or ${humanTypes(leaf.otherTypes)})`
+        : `must be a ${humanTypes(leaf.types ?? typeList(leaf.error))}`;
     case 'additionalProperties': {
       const names = params['names'] as string[];
       return `additional properties ${names.map(quote).join(', ')} not allowed`;

@@ -109,7 +109,7 @@ class TreeBuilder {
   private expanding: YamlNode | null = null;
   private readonly targets = new Map<YamlNode, YamlNode | undefined>();
   /** Collections being built, to detect an alias to one of its own ancestors. */
-  private readonly building = new Map<YamlNode, TreePath>();
+  private readonly aliasesExpanding = new Map<Alias, TreePath>();
 
   constructor(
     private readonly document: Document.Parsed,
@@ -137,13 +137,9 @@ class TreeBuilder {
       // `!reset` alone means "no value"; any other tag the schema does not know keeps the text.
       else value = node.source === '' && (node.tag === '!reset' || node.tag === '!override') ? null : node.value;
     } else if (isMap(node)) {
-      this.building.set(node, path);
       value = this.mapping(node, path);
-      this.building.delete(node);
     } else if (isSeq(node)) {
-      this.building.set(node, path);
       value = node.items.map((item, index) => this.value(item as YamlNode | null, [...path, index]));
-      this.building.delete(node);
     } else {
       value = null;
     }
@@ -165,10 +161,12 @@ class TreeBuilder {
         hint: `define &${node.source} before it is used, in the same document`,
       });
     }
-    const ancestor = this.building.get(target);
-    if (ancestor !== undefined) {
+    // An alias met again while its own expansion is under way is a cycle: report where it was met first, as the
+    // reference does, so both places are named.
+    const firstUse = this.aliasesExpanding.get(node);
+    if (firstUse !== undefined) {
       throw new InvalidFileError(
-        `cycle detected: node at path ${formatPath(path)} references node at path ${formatPath(ancestor) || '(root)'}`,
+        `cycle detected: node at path ${formatPath(path)} references node at path ${formatPath(firstUse) || '(root)'}`,
         { position: this.position(node), hint: `*${node.source} cannot be used inside the node it names` },
       );
     }
@@ -176,9 +174,11 @@ class TreeBuilder {
     this.produced--;
     const outermost = this.expanding === null;
     if (outermost) this.expanding = node;
+    this.aliasesExpanding.set(node, path);
     try {
       return this.value(target, path);
     } finally {
+      this.aliasesExpanding.delete(node);
       if (outermost) this.expanding = null;
     }
   }

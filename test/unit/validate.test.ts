@@ -36,7 +36,7 @@ const invalid: Array<[string, unknown, SchemaIssue[]]> = [
   [
     'environment neither list nor mapping',
     { services: { foo: { environment: 5 } } },
-    [{ path: ['services', 'foo', 'environment'], message: 'must be a array or mapping' }],
+    [{ path: ['services', 'foo', 'environment'], message: 'must be a mapping (or array)' }],
   ],
   [
     'a long port with a bad published value points at that field',
@@ -46,7 +46,7 @@ const invalid: Array<[string, unknown, SchemaIssue[]]> = [
   [
     'a port of no accepted type names them all',
     { services: { foo: { ports: [true] } } },
-    [{ path: ['services', 'foo', 'ports', 0], message: 'must be a mapping, number or string' }],
+    [{ path: ['services', 'foo', 'ports', 0], message: 'must be a number (or mapping or string)' }],
   ],
   [
     'short ports that do not parse',
@@ -74,7 +74,7 @@ const invalid: Array<[string, unknown, SchemaIssue[]]> = [
   [
     'build of a wrong type',
     { services: { foo: { build: 5 } } },
-    [{ path: ['services', 'foo', 'build'], message: 'must be a mapping or string' }],
+    [{ path: ['services', 'foo', 'build'], message: 'must be a string (or mapping)' }],
   ],
   [
     'unknown build keys',
@@ -162,7 +162,7 @@ const invalid: Array<[string, unknown, SchemaIssue[]]> = [
     { services: { a: { image: ['x'] }, b: { command: 5 } }, networks: { n: { ipam: { config: [{ subnet: 1 }] } } } },
     [
       { path: ['services', 'a', 'image'], message: 'must be a string' },
-      { path: ['services', 'b', 'command'], message: 'must be a array, null or string' },
+      { path: ['services', 'b', 'command'], message: 'must be a null (or array or string)' },
       { path: ['networks', 'n', 'ipam', 'config', 0, 'subnet'], message: 'must be a string' },
     ],
   ],

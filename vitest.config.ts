@@ -15,7 +15,7 @@ export default defineConfig({
       {
         test: {
           name: 'engine',
-          include: ['test/engine/**/*.test.ts', 'test/e2e/**/*.test.ts'],
+          include: ['test/engine/**/*.test.ts', 'test/e2e/**/*.test.ts', 'examples/**/*.test.ts'],
           testTimeout: 120_000,
           hookTimeout: 180_000,
           fileParallelism: false,

@@ -10,7 +10,7 @@ import { readVersion } from './version.js';
 function buildProgram(): Command {
   const program = new Command('flotilla')
     .description('Define and run multi-container applications from compose files')
-    .version(readVersion(), '-v, --version', 'print the version and exit')
+    .version(readVersion(), '--version', 'print the version and exit')
     .option('-f, --file <path>', 'compose configuration file (repeatable)', collect, [])
     .option('-p, --project-name <name>', 'project name')
     .option('--project-directory <path>', 'alternate working directory (default: the directory of the first file)')

@@ -1,0 +1,69 @@
+/**
+ * /etc/hostname, /etc/hosts and /etc/resolv.conf of a container: files in its directory, bind-mounted over
+ * the image's. Without networking (part 1) a container in its own namespace has loopback only, so its own
+ * hostname resolves to 127.0.0.1; with the host's network it sees the host's hosts and resolv.conf.
+ * These files are written in place, never renamed: a bind mount pins the inode.
+ */
+import { promises as fs } from 'node:fs';
+import type { ContainerSpec } from '../../types.js';
+import type { ContainerFiles } from '../state/paths.js';
+import type { OciMount } from '../runtime/spec.js';
+
+const LOOPBACK_HOSTS = [
+  '127.0.0.1\tlocalhost',
+  '::1\tlocalhost ip6-localhost ip6-loopback',
+  'fe00::0\tip6-localnet',
+  'ff00::0\tip6-mcastprefix',
+  'ff02::1\tip6-allnodes',
+  'ff02::2\tip6-allrouters',
+];
+
+function extraHostLines(spec: ContainerSpec, warnings: string[]): string[] {
+  const lines: string[] = [];
+  for (const entry of spec.extraHosts ?? []) {
+    // "name:ip" (docker) or "name=ip" (compose long form); IPv6 addresses contain colons, so split on the first.
+    const sep = entry.includes('=') ? entry.indexOf('=') : entry.indexOf(':');
+    const name = entry.slice(0, sep);
+    const ip = entry.slice(sep + 1).replace(/^\[|\]$/g, '');
+    if (sep <= 0 || !ip) continue;
+    if (ip === 'host-gateway') {
+      warnings.push(`extra host ${name}: host-gateway needs networking, which the embedded engine does not have yet`);
+      continue;
+    }
+    lines.push(`${ip}\t${name}`);
+  }
+  return lines;
+}
+
+async function resolvConf(spec: ContainerSpec, hostNetwork: boolean): Promise<string> {
+  const host = await fs.readFile('/etc/resolv.conf', 'utf8').catch(() => '');
+  let lines = host.split('\n').filter((l) => l.trim() && !l.trim().startsWith('#'));
+  if (!hostNetwork) lines = lines.filter((l) => !/^nameserver\s+(127\.|::1)/.test(l.trim()));
+  if (spec.dns?.length) lines = lines.filter((l) => !l.startsWith('nameserver')).concat(spec.dns.map((d) => `nameserver ${d}`));
+  if (spec.dnsSearch?.length) lines = lines.filter((l) => !l.startsWith('search')).concat(`search ${spec.dnsSearch.join(' ')}`);
+  if (spec.dnsOptions?.length) lines = lines.filter((l) => !l.startsWith('options')).concat(`options ${spec.dnsOptions.join(' ')}`);
+  return lines.join('\n') + '\n';
+}
+
+export async function writeEtcFiles(
+  files: ContainerFiles,
+  spec: ContainerSpec,
+  hostname: string,
+  hostNetwork: boolean,
+  warnings: string[],
+): Promise<OciMount[]> {
+  const fqdn = spec.domainname ? `${hostname}.${spec.domainname} ${hostname}` : hostname;
+  const base = hostNetwork
+    ? (await fs.readFile('/etc/hosts', 'utf8').catch(() => LOOPBACK_HOSTS.join('\n'))).trimEnd().split('\n')
+    : [...LOOPBACK_HOSTS, `127.0.0.1\t${fqdn}`];
+  await fs.writeFile(files.hosts, [...base, ...extraHostLines(spec, warnings)].join('\n') + '\n');
+  await fs.writeFile(files.hostname, `${hostname}\n`);
+  await fs.writeFile(files.resolvConf, await resolvConf(spec, hostNetwork));
+  const bind = (destination: string, source: string): OciMount => ({
+    destination,
+    type: 'bind',
+    source,
+    options: ['rbind', 'rprivate', ...(spec.readOnlyRootfs ? ['ro'] : [])],
+  });
+  return [bind('/etc/hosts', files.hosts), bind('/etc/hostname', files.hostname), bind('/etc/resolv.conf', files.resolvConf)];
+}

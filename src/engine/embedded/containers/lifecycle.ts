@@ -1,0 +1,184 @@
+/**
+ * Running containers: start (launch a supervisor), stop (stop signal, grace period, then KILL), kill,
+ * pause/unpause, wait and remove. Stop and kill leave a stop-requested marker first, so the supervisor does
+ * not apply the restart policy to an exit someone asked for.
+ */
+import { promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import { ConflictError, EngineError, InvalidRequestError } from '../../errors.js';
+import type { StopOptions, WaitCondition } from '../../types.js';
+import { normalizeSignal, runOk } from '../command.js';
+import { exists } from '../state/files.js';
+import { mountOverlay, unmount } from '../runtime/overlay.js';
+import type { Runc } from '../runtime/runc.js';
+import { appendEvent } from '../state/journal.js';
+import { launchSupervisor } from './launcher.js';
+import type { ContainerRecord } from './record.js';
+import { isSupervisorOf, type ContainerStore, type Observed } from './store.js';
+
+export interface LifecycleDeps {
+  containers: ContainerStore;
+  runc: Runc;
+  journal: string;
+  layersDir: string;
+  supervisorEntry: () => Promise<string>;
+  lowerDirs: (record: ContainerRecord) => Promise<string[]>;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export function isLive(o: Observed): boolean {
+  return o.state === 'running' || o.state === 'paused' || o.state === 'restarting';
+}
+
+export function event(deps: LifecycleDeps, record: ContainerRecord, action: string, extra: Record<string, string> = {}): void {
+  appendEvent(deps.journal, {
+    type: 'container',
+    action,
+    id: record.id,
+    attributes: { ...record.spec.labels, name: record.name, image: record.image, ...extra },
+  });
+}
+
+export async function startContainer(deps: LifecycleDeps, record: ContainerRecord): Promise<void> {
+  const observed = await deps.containers.observe(record);
+  if (isLive(observed)) return;
+  const files = deps.containers.files(record.id);
+  // After a reboot the overlay is gone (and /run with runc's state): mount it again.
+  await mountOverlay({ layersDir: deps.layersDir, lowerDirs: await deps.lowerDirs(record), upper: files.upper, work: files.work, target: files.rootfs });
+  await fs.rm(files.stopRequested, { force: true });
+  await fs.rm(files.paused, { force: true });
+  if (record.spec.stdinOpen && !(await exists(files.stdinFifo))) await runOk('mkfifo', ['-m', '600', files.stdinFifo]);
+  // Leftovers of a crashed run would make `runc run` fail with "exists"; only look when there are some.
+  if (await exists(join(deps.runc.root, record.id))) await deps.runc.delete(record.id);
+  const state = await launchSupervisor(await deps.supervisorEntry(), {
+    id: record.id,
+    name: record.name,
+    image: record.image,
+    labels: record.spec.labels,
+    dir: files.dir,
+    runtime: deps.runc.binary,
+    runtimeRoot: deps.runc.root,
+    journal: deps.journal,
+    restartPolicy: record.restartPolicy,
+    healthcheck: record.config.healthcheck,
+    tty: record.spec.tty ?? false,
+    stdinOpen: record.spec.stdinOpen ?? false,
+    stdinOnce: record.spec.stdinOnce ?? false,
+    previous: { restartCount: 0, exits: observed.runtime.exits },
+  });
+  if (state.error && !state.startedAt) {
+    throw new EngineError(`cannot start container ${record.name}: ${state.error}`);
+  }
+}
+
+/** Waits until the supervisor recorded that the container is no longer running. */
+async function waitStopped(deps: LifecycleDeps, record: ContainerRecord, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const o = await deps.containers.observe(record);
+    if (!isLive(o)) {
+      // Give the supervisor a moment to finish (delete runc state, exit) so a restart does not race it.
+      const sup = o.runtime.supervisorPid;
+      for (let i = 0; i < 100 && isSupervisorOf(sup, deps.containers.dirOf(record.id)); i++) await sleep(10);
+      return true;
+    }
+    if (Date.now() >= deadline) return false;
+    await sleep(Math.min(10, Math.max(1, deadline - Date.now())));
+  }
+}
+
+export async function stopContainer(deps: LifecycleDeps, record: ContainerRecord, options: StopOptions = {}): Promise<void> {
+  const observed = await deps.containers.observe(record);
+  if (!isLive(observed)) return;
+  const files = deps.containers.files(record.id);
+  await fs.writeFile(files.stopRequested, '');
+  const signal = normalizeSignal(options.signal ?? record.stopSignal) ?? 'SIGTERM';
+  const timeoutMs = (options.timeoutSec ?? record.stopTimeoutSec) * 1000;
+  if (observed.state === 'restarting') {
+    await waitStopped(deps, record, 5_000);
+    return;
+  }
+  await deps.runc.kill(record.id, signal);
+  if (observed.state === 'paused') await unpauseContainer(deps, record).catch(() => undefined);
+  if (timeoutMs > 0 && (await waitStopped(deps, record, timeoutMs))) return;
+  await deps.runc.kill(record.id, 'SIGKILL', true);
+  if (!(await waitStopped(deps, record, 10_000))) {
+    throw new EngineError(`container ${record.name} did not stop after SIGKILL`);
+  }
+}
+
+export async function killContainer(deps: LifecycleDeps, record: ContainerRecord, signal = 'SIGKILL'): Promise<void> {
+  const sig = normalizeSignal(signal);
+  if (!sig) throw new InvalidRequestError(`invalid signal "${signal}"`);
+  const observed = await deps.containers.observe(record);
+  if (observed.state !== 'running' && observed.state !== 'paused') {
+    throw new ConflictError(`container ${record.name} is not running`, 'container', record.id);
+  }
+  await fs.writeFile(deps.containers.files(record.id).stopRequested, '');
+  await deps.runc.kill(record.id, sig);
+  event(deps, record, 'kill', { signal: sig });
+  if (sig === 'SIGKILL') await waitStopped(deps, record, 10_000);
+}
+
+export async function pauseContainer(deps: LifecycleDeps, record: ContainerRecord): Promise<void> {
+  const observed = await deps.containers.observe(record);
+  if (observed.state === 'paused') throw new ConflictError(`container ${record.name} is already paused`, 'container', record.id);
+  if (observed.state !== 'running') throw new ConflictError(`container ${record.name} is not running`, 'container', record.id);
+  await deps.runc.pause(record.id);
+  await fs.writeFile(deps.containers.files(record.id).paused, '');
+  event(deps, record, 'pause');
+}
+
+export async function unpauseContainer(deps: LifecycleDeps, record: ContainerRecord): Promise<void> {
+  const observed = await deps.containers.observe(record);
+  if (observed.state !== 'paused') throw new ConflictError(`container ${record.name} is not paused`, 'container', record.id);
+  await deps.runc.resume(record.id);
+  await fs.rm(deps.containers.files(record.id).paused, { force: true });
+  event(deps, record, 'unpause');
+}
+
+export async function waitContainer(
+  deps: LifecycleDeps,
+  ref: string,
+  condition: WaitCondition = 'not-running',
+  signal?: AbortSignal,
+): Promise<{ exitCode: number }> {
+  const record = await deps.containers.get(ref);
+  const first = await deps.containers.observe(record);
+  const startExits = first.runtime.exits;
+  let last = first;
+  for (;;) {
+    if (signal?.aborted) throw new EngineError('wait aborted');
+    const current = await deps.containers.find(record.id);
+    if (!current) {
+      if (condition === 'removed' || condition === 'not-running') return { exitCode: last.runtime.exitCode };
+      throw new EngineError(`container ${record.name} was removed while waiting for it`);
+    }
+    last = await deps.containers.observe(current);
+    if (condition === 'not-running' && !isLive(last)) return { exitCode: last.runtime.exitCode };
+    if (condition === 'next-exit' && last.runtime.exits > startExits && last.state !== 'restarting') {
+      return { exitCode: last.runtime.exitCode };
+    }
+    await sleep(25);
+  }
+}
+
+export async function removeContainer(
+  deps: LifecycleDeps,
+  record: ContainerRecord,
+  options: { force?: boolean },
+): Promise<void> {
+  const observed = await deps.containers.observe(record);
+  if (isLive(observed)) {
+    if (!options.force) {
+      throw new ConflictError(`container ${record.name} is ${observed.state}: stop it first or force the removal`, 'container', record.id);
+    }
+    await stopContainer(deps, record, { timeoutSec: 0, signal: 'SIGKILL' });
+  }
+  const files = deps.containers.files(record.id);
+  await deps.runc.delete(record.id);
+  await unmount(files.rootfs);
+  await fs.rm(files.dir, { recursive: true, force: true });
+  event(deps, record, 'destroy');
+}

@@ -1,0 +1,95 @@
+/**
+ * What the engine keeps about a container. record.json is the engine's (written at create, changed by rename);
+ * state.json and health.json belong to the container's supervisor while it lives, and to the engine's
+ * recovery once it is gone.
+ */
+import type {
+  ContainerDetails,
+  ContainerSpec,
+  HealthcheckSpec,
+  HealthLogEntry,
+  HealthStatus,
+  MountInfo,
+  RestartPolicy,
+} from '../../types.js';
+
+export interface ContainerRecord {
+  id: string;
+  name: string;
+  /** ms since the epoch. */
+  created: number;
+  /** The image reference as given at create. */
+  image: string;
+  imageId: string;
+  /** diff_ids of the image layers, lowest first: the overlay lowerdirs. */
+  layers: string[];
+  spec: ContainerSpec;
+  config: ContainerDetails['config'];
+  mounts: MountInfo[];
+  /** Volumes created for this container (image VOLUMEs, anonymous mounts), removed with `volumes: true`. */
+  anonymousVolumes: string[];
+  hostNetwork: boolean;
+  restartPolicy: RestartPolicy;
+  stopSignal: string;
+  stopTimeoutSec: number;
+}
+
+export type RuntimeStatus = 'created' | 'running' | 'restarting' | 'exited' | 'dead';
+
+export interface RuntimeState {
+  status: RuntimeStatus;
+  /** Host pid of the container's init while running, else 0. */
+  pid: number;
+  startedAt: string;
+  finishedAt: string;
+  exitCode: number;
+  restartCount: number;
+  /** How many times the container exited since it was created (for `wait next-exit`). */
+  exits: number;
+  oomKilled: boolean;
+  error?: string;
+  /** Identifies the supervisor launch that wrote this state. */
+  launch?: string;
+  supervisorPid?: number;
+}
+
+export interface HealthState {
+  status: HealthStatus;
+  failingStreak: number;
+  log: HealthLogEntry[];
+}
+
+/** What a supervisor needs to run its container: written by the engine as supervisor.json before launch. */
+export interface SupervisorConfig {
+  id: string;
+  name: string;
+  image: string;
+  labels: Record<string, string>;
+  dir: string;
+  runtime: string;
+  runtimeRoot: string;
+  journal: string;
+  restartPolicy: RestartPolicy;
+  healthcheck?: HealthcheckSpec;
+  launch: string;
+  tty: boolean;
+  /** Feed the container's stdin from the stdin fifo (compose stdin_open). */
+  stdinOpen: boolean;
+  /** The first attached client closing its stdin closes the container's (docker run -i). */
+  stdinOnce: boolean;
+  /** restartCount and exits carried over from the previous run of this container. */
+  previous: { restartCount: number; exits: number };
+}
+
+export function initialState(): RuntimeState {
+  return {
+    status: 'created',
+    pid: 0,
+    startedAt: '',
+    finishedAt: '',
+    exitCode: 0,
+    restartCount: 0,
+    exits: 0,
+    oomKilled: false,
+  };
+}

@@ -1,0 +1,14 @@
+/**
+ * Entry point of the embedded (daemonless) engine, loaded lazily by ../select.ts.
+ * Data root: options.dataRoot, else FLOTILLA_DATA_ROOT, else /var/lib/flotilla as root
+ * (~/.local/share/flotilla otherwise). Opening the engine reconciles the data root with what really runs.
+ */
+import type { Engine } from '../types.js';
+import { EmbeddedEngine } from './engine.js';
+import { defaultDataRoot } from './state/paths.js';
+
+export { EmbeddedEngine } from './engine.js';
+
+export async function createEmbeddedEngine(options: { dataRoot?: string } = {}): Promise<Engine & EmbeddedEngine> {
+  return new EmbeddedEngine(options.dataRoot ?? defaultDataRoot()).open();
+}

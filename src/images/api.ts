@@ -1,0 +1,91 @@
+/**
+ * The image commands of the programmatic API (`build`, `pull`, `push`): load the project, open the engine, run
+ * the operation, close. The CLI calls these; `src/index.ts` may re-export them.
+ */
+import type { ProjectOptions } from '../api/options.js';
+import { loadComposeProject, withSession } from '../api/session.js';
+import { buildImages, type BuiltImage } from './build.js';
+import type { BuildOverrides } from './build-request.js';
+import type { ImageEventListener } from './events.js';
+import { pullProject, pushProject, type TransferReport } from './project-images.js';
+
+interface ImageCommandOptions extends ProjectOptions {
+  /** Services named on the command line; default all. */
+  services?: string[];
+  /** Progress of every build, pull and push. */
+  onImageEvent?: ImageEventListener;
+}
+
+export interface BuildCommandOptions extends ImageCommandOptions, BuildOverrides {
+  /** Push the built images that have an `image:` name afterwards (`build --push`). */
+  push?: boolean;
+}
+
+export interface BuildCommandResult {
+  built: BuiltImage[];
+  /** With `push`: what was pushed. */
+  push?: TransferReport;
+}
+
+/** Builds the images of the services with a build section (all, or the named ones). */
+export async function buildProjectImages(options: BuildCommandOptions = {}): Promise<BuildCommandResult> {
+  const project = await loadComposeProject(options, options.services);
+  return withSession(options, async ({ engine }) => {
+    const common = {
+      ...(options.onImageEvent ? { onEvent: options.onImageEvent } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.env ? { env: options.env } : {}),
+    };
+    const built = await buildImages(project, engine, {
+      ...common,
+      ...(options.services && options.services.length > 0 ? { services: options.services } : {}),
+      ...(options.noCache ? { noCache: true } : {}),
+      ...(options.pull ? { pull: true } : {}),
+      ...(options.buildArgs ? { buildArgs: options.buildArgs } : {}),
+      ...(options.parallel !== undefined && options.parallel > 0 ? { parallel: options.parallel } : {}),
+    });
+    if (!options.push) return { built };
+    const push = await pushProject(project, engine, { ...common, services: built.flatMap((b) => [b.service, ...b.alsoFor]) });
+    return { built, push };
+  });
+}
+
+export interface PullCommandOptions extends ImageCommandOptions {
+  includeDeps?: boolean;
+  ignoreFailures?: boolean;
+  ignoreBuildable?: boolean;
+  policy?: 'missing' | 'always';
+}
+
+/** Pulls the services' images (all, or the named ones), as `pull` does. */
+export async function pullProjectImages(options: PullCommandOptions = {}): Promise<TransferReport> {
+  const project = await loadComposeProject(options, options.services);
+  return withSession(options, ({ engine }) => pullProject(project, engine, {
+    ...(options.services ? { services: options.services } : {}),
+    ...(options.includeDeps ? { includeDeps: true } : {}),
+    ...(options.ignoreFailures ? { ignoreFailures: true } : {}),
+    ...(options.ignoreBuildable ? { ignoreBuildable: true } : {}),
+    ...(options.policy ? { policy: options.policy } : {}),
+    ...(options.onImageEvent ? { onEvent: options.onImageEvent } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.env ? { env: options.env } : {}),
+  }));
+}
+
+export interface PushCommandOptions extends ImageCommandOptions {
+  includeDeps?: boolean;
+  ignoreFailures?: boolean;
+}
+
+/** Pushes the images the project builds and names (all services, or the named ones). */
+export async function pushProjectImages(options: PushCommandOptions = {}): Promise<TransferReport> {
+  const project = await loadComposeProject(options, options.services);
+  return withSession(options, ({ engine }) => pushProject(project, engine, {
+    ...(options.services ? { services: options.services } : {}),
+    ...(options.includeDeps ? { includeDeps: true } : {}),
+    ...(options.ignoreFailures ? { ignoreFailures: true } : {}),
+    ...(options.onImageEvent ? { onEvent: options.onImageEvent } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.env ? { env: options.env } : {}),
+  }));
+}

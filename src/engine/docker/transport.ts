@@ -1,13 +1,14 @@
 /**
- * One small request layer over dockerode's modem: every call of the engine goes through `json`, `stream` or
- * `hijack`, so that paths, query strings, auth headers, abort signals and error mapping are done one way.
+ * One small request layer: every call of the engine goes through `json`, `stream` or `hijack`, so that paths, query
+ * strings, auth headers, abort signals and error mapping are done one way. Unix, tcp and tls endpoints use
+ * node:http (http-dial.ts); ssh endpoints use dockerode's modem, loaded only then.
  */
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import type { Duplex, Readable } from 'node:stream';
-import Docker from 'dockerode';
 import type { DockerEndpoint } from './endpoint.js';
 import { mapDockerError, type CallSubject } from './error-map.js';
+import { httpDial } from './http-dial.js';
 
 export interface CallOptions {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE' | 'HEAD';
@@ -51,8 +52,7 @@ interface Modem {
 const DEFAULT_OK = [200, 201, 204];
 
 export class DockerTransport {
-  readonly docker: Docker;
-  private readonly modem: Modem;
+  private modem?: Promise<Modem>;
   private readonly agent: HttpAgent;
 
   constructor(readonly endpoint: DockerEndpoint) {
@@ -68,22 +68,24 @@ export class DockerTransport {
             rejectUnauthorized: endpoint.tls?.verify ?? true,
           })
         : new HttpAgent({ keepAlive: true });
-    // Every key is given, even undefined, because the modem merges its own reading of DOCKER_HOST underneath.
-    const options: Record<string, unknown> = {
-      socketPath: endpoint.socketPath,
-      host: endpoint.socketPath ? undefined : endpoint.host,
-      port: endpoint.socketPath ? undefined : endpoint.port,
-      protocol: endpoint.protocol,
-      username: endpoint.username,
-      ca: endpoint.tls?.ca,
-      cert: endpoint.tls?.cert,
-      key: endpoint.tls?.key,
-      pathPrefix: '/',
-      timeout: undefined,
-      agent: endpoint.protocol === 'ssh' ? undefined : this.agent,
-    };
-    this.docker = new Docker(options as Docker.DockerOptions);
-    this.modem = this.docker.modem as Modem;
+  }
+
+  /** dockerode's modem, for ssh:// endpoints only. */
+  private sshModem(): Promise<Modem> {
+    this.modem ??= import('dockerode').then(({ default: Docker }) => {
+      const endpoint = this.endpoint;
+      // Every key is given, even undefined, because the modem merges its own reading of DOCKER_HOST underneath.
+      const options: Record<string, unknown> = {
+        host: endpoint.host,
+        port: endpoint.port,
+        protocol: endpoint.protocol,
+        username: endpoint.username,
+        pathPrefix: '/',
+        timeout: undefined,
+      };
+      return new Docker(options as never).modem as Modem;
+    });
+    return this.modem;
   }
 
   /** A call whose answer is read whole: JSON parsed, or the raw text when it is not JSON. */
@@ -166,16 +168,35 @@ export class DockerTransport {
       options.file = call.file;
       options.headers = { 'Content-Type': call.contentType ?? 'application/x-tar' };
     }
-    return new Promise((resolve, reject) => {
-      try {
-        this.modem.dial(options, (err, data) => {
-          // An abort asked for by the caller is theirs to recognise, not an engine failure.
-          if (err) reject(call.signal?.aborted ? (call.signal.reason ?? err) : this.mapError(err, call.what, call.subject));
-          else resolve(data);
-        });
-      } catch (err) {
-        reject(this.mapError(err, call.what, call.subject));
-      }
-    });
+    const fail = (err: unknown) =>
+      // An abort asked for by the caller is theirs to recognise, not an engine failure.
+      call.signal?.aborted ? (call.signal.reason ?? err) : this.mapError(err, call.what, call.subject);
+    if (this.endpoint.protocol !== 'ssh') {
+      return httpDial(this.endpoint, this.agent, {
+        method: call.method,
+        path: call.path,
+        query,
+        body: call.body,
+        file: call.file,
+        contentType: call.contentType,
+        authconfig: call.auth,
+        registryconfig: call.registryConfig,
+        ok: call.ok ?? extra.ok ?? DEFAULT_OK,
+        hijack: extra.hijack,
+        signal: call.signal,
+      }).catch((err: unknown) => {
+        throw fail(err);
+      });
+    }
+    return this.sshModem().then(
+      (modem) =>
+        new Promise((resolve, reject) => {
+          try {
+            modem.dial(options, (err, data) => (err ? reject(fail(err)) : resolve(data)));
+          } catch (err) {
+            reject(fail(err));
+          }
+        }),
+    );
   }
 }

@@ -18,5 +18,15 @@ export interface GlobalOptions {
 
 /** The global flags merged with the command's own, as commander collected them. */
 export function commandOptions<T extends object>(command: Command): GlobalOptions & T {
-  return command.optsWithGlobals() as GlobalOptions & T;
+  // Outermost first, so a flag given after the command (or the command's own flag of that name) wins.
+  const chain: Command[] = [];
+  for (let c: Command | null = command; c; c = c.parent) chain.unshift(c);
+  const merged: Record<string, unknown> = {};
+  for (const c of chain) {
+    for (const [key, value] of Object.entries(c.opts())) if (value !== undefined) merged[key] = value;
+  }
+  merged.file ??= [];
+  merged.envFile ??= [];
+  merged.profile ??= [];
+  return merged as GlobalOptions & T;
 }

@@ -7,36 +7,58 @@ import { registerCommands } from './commands/index.js';
 import { renderError } from './render-error.js';
 import { readVersion } from './version.js';
 
+/** The global flags, as Docker Compose's: accepted before the command and, unless the command has a flag of the same
+ * name (`rm -f`, `logs -f`, `run -p`), after it. */
+function globalOptions(): Option[] {
+  return [
+    new Option('-f, --file <path>', 'compose configuration file (repeatable)').argParser(collect),
+    new Option('-p, --project-name <name>', 'project name'),
+    new Option('--project-directory <path>', 'alternate working directory (default: the directory of the first file)'),
+    new Option('--env-file <path>', 'alternate environment file (repeatable)').argParser(collect),
+    new Option('--profile <name>', 'profile to enable (repeatable)').argParser(collect),
+    new Option('--engine <engine>', 'container engine').choices(['auto', 'docker', 'embedded']),
+    new Option('--parallel <n>', 'maximum number of engine calls at once (-1: unlimited)').argParser(parseIntOption),
+    new Option('--progress <mode>', 'progress output').choices(['auto', 'tty', 'plain', 'json', 'quiet', 'none']),
+    new Option('--ansi <when>', 'control characters in output').choices(['never', 'always', 'auto']),
+    new Option('--dry-run', 'show what would change, change nothing'),
+    new Option('--compatibility', 'use "_" as the container name separator, like docker-compose 1.x'),
+    new Option('--verbose', 'show stack traces and debug output'),
+  ];
+}
+
 function buildProgram(): Command {
   const program = new Command('flotilla')
     .description('Define and run multi-container applications from compose files')
     .version(readVersion(), '--version', 'print the version and exit')
-    .option('-f, --file <path>', 'compose configuration file (repeatable)', collect, [])
-    .option('-p, --project-name <name>', 'project name')
-    .option('--project-directory <path>', 'alternate working directory (default: the directory of the first file)')
-    .option('--env-file <path>', 'alternate environment file (repeatable)', collect, [])
-    .option('--profile <name>', 'profile to enable (repeatable)', collect, [])
-    .addOption(
-      new Option('--engine <engine>', 'container engine').choices(['auto', 'docker', 'embedded']).env('FLOTILLA_ENGINE'),
-    )
-    .option('--parallel <n>', 'maximum number of engine calls at once (-1: unlimited)', parseIntOption)
-    .addOption(
-      new Option('--progress <mode>', 'progress output').choices(['auto', 'tty', 'plain', 'json', 'quiet', 'none']),
-    )
-    .addOption(new Option('--ansi <when>', 'control characters in output').choices(['never', 'always', 'auto']))
-    .option('--dry-run', 'show what would change, change nothing')
-    .option('--compatibility', 'use "_" as the container name separator, like docker-compose 1.x')
-    .option('--verbose', 'show stack traces and debug output')
     .showHelpAfterError(false)
-    .enablePositionalOptions(false)
+    .enablePositionalOptions()
     .exitOverride();
+  for (const option of globalOptions()) {
+    if (option.long === '--engine') option.env('FLOTILLA_ENGINE');
+    program.addOption(option);
+  }
   program.configureOutput({ outputError: (text, write) => write(text) });
   registerCommands(program);
+  for (const command of program.commands) acceptGlobalsAfter(command);
   return program;
 }
 
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
+/** Hidden copies of the global flags on a command, for those it does not define itself. */
+function acceptGlobalsAfter(command: Command): void {
+  const taken = new Set<string>();
+  for (const option of command.options) {
+    if (option.short) taken.add(option.short);
+    if (option.long) taken.add(option.long);
+  }
+  for (const option of globalOptions()) {
+    if ((option.short && taken.has(option.short)) || (option.long && taken.has(option.long))) continue;
+    command.addOption(option.hideHelp());
+  }
+  for (const sub of command.commands) acceptGlobalsAfter(sub);
+}
+
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
 }
 
 function parseIntOption(value: string): number {

@@ -1,0 +1,24 @@
+import { Option, type Command } from 'commander';
+import { commandOptions } from '../options.js';
+import { collect } from './parse.js';
+
+export function definePs(program: Command): void {
+  program
+    .command('ps')
+    .description('List containers')
+    .argument('[services...]', 'only these services')
+    .option('-a, --all', 'show all containers, including stopped ones')
+    .option('-q, --quiet', 'only display IDs')
+    .option('--services', 'display services')
+    .addOption(
+      new Option('--status <status>', 'filter by status (repeatable)')
+        .choices(['paused', 'restarting', 'removing', 'running', 'dead', 'created', 'exited'])
+        .argParser(collect as never)
+        .default([]),
+    )
+    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
+    .action(async (services: string[], _options: unknown, cmd: Command) => {
+      const { runPs } = await import('../actions/ps.js');
+      await runPs(services, commandOptions(cmd));
+    });
+}

@@ -1,0 +1,99 @@
+/**
+ * Flotilla's programmatic API: the operations of the `flotilla` command, typed. The CLI only parses flags, calls
+ * these and renders what they return and report.
+ *
+ * ```ts
+ * import { up, ps, down } from 'flotilla';
+ * await up({ files: ['compose.yaml'], wait: true, onEvent: (e) => console.log(e.resource, e.text) });
+ * console.log(await ps({ files: ['compose.yaml'] }));
+ * await down({ files: ['compose.yaml'], volumes: true });
+ * ```
+ *
+ * Commands that change a project take its lock (one Flotilla process per project at a time), report progress
+ * through `onEvent`, stop cleanly when `signal` aborts, and throw `ExecutionError` (with what was done and what
+ * was not) when an operation fails. Running the same command again converges.
+ */
+import type { DownOptions, PsOptions, RestartOptions, RmOptions, StartOptions, StopOptions, UpOptions } from './api/options.js';
+import type { ApplyResult } from './api/up.js';
+import type { LifecycleResult } from './api/lifecycle.js';
+import type { ContainerStatus } from './api/ps.js';
+import type { Plan } from './reconcile/plan.js';
+
+export type {
+  DownOptions, LockingOptions, ProjectOptions, PsOptions, RestartOptions, RmOptions, StartOptions, StopOptions, UpOptions,
+} from './api/options.js';
+export type { ApplyResult } from './api/up.js';
+export type { LifecycleResult } from './api/lifecycle.js';
+export type { ContainerStatus } from './api/ps.js';
+export type { Plan, Operation, OperationKind } from './reconcile/plan.js';
+export type { ExecutionEvent, EventState, ResourceKind } from './reconcile/events.js';
+export type { ExecutionResult, OperationFailure } from './reconcile/execute.js';
+export type { LockHolder } from './reconcile/lock.js';
+export type { Project, Service } from './model/types.js';
+export type { Engine } from './engine/types.js';
+export { ExecutionError } from './reconcile/execute.js';
+export { ProjectLockedError } from './reconcile/lock.js';
+export { DependencyFailedError } from './reconcile/waits.js';
+export { FlotillaError, ExitCode } from './errors.js';
+export { renderPlanText, renderPlanJson } from './reconcile/plan.js';
+
+/**
+ * Creates and starts the project's containers (with `noStart`, creates only), recreating those whose
+ * configuration changed, in dependency order and waiting for `depends_on` conditions. With `wait`, resolves once
+ * every service is running or healthy. With `dryRun`, only plans. `-d` of the CLI: there is no attached mode here.
+ */
+export async function up(options: UpOptions = {}): Promise<ApplyResult> {
+  const { applyProject } = await import('./api/up.js');
+  return applyProject(options, 'up');
+}
+
+/** Creates the project's containers (and networks, volumes) without starting them: `up --no-start`. */
+export async function create(options: UpOptions = {}): Promise<ApplyResult> {
+  const { applyProject } = await import('./api/up.js');
+  return applyProject(options, 'create');
+}
+
+/** The plan `up` would execute with these options, with a reason for every operation. Changes nothing. */
+export async function plan(options: UpOptions = {}): Promise<Plan> {
+  const { planProject } = await import('./api/up.js');
+  return planProject(options);
+}
+
+/** Starts the project's existing stopped containers, in dependency order, honouring `depends_on` conditions. */
+export async function start(options: StartOptions = {}): Promise<LifecycleResult> {
+  const { startProject } = await import('./api/lifecycle.js');
+  return startProject(options);
+}
+
+/** Stops the project's running containers, dependents before the services they depend on. */
+export async function stop(options: StopOptions = {}): Promise<LifecycleResult> {
+  const { stopProject } = await import('./api/lifecycle.js');
+  return stopProject(options);
+}
+
+/** Restarts containers (and, unless `noDeps`, the services that declared `restart: true` on them). */
+export async function restart(options: RestartOptions = {}): Promise<LifecycleResult> {
+  const { restartProject } = await import('./api/lifecycle.js');
+  return restartProject(options);
+}
+
+/** Removes the project's stopped containers (running ones too with `stop`). */
+export async function rm(options: RmOptions = {}): Promise<LifecycleResult> {
+  const { removeContainers } = await import('./api/lifecycle.js');
+  return removeContainers(options);
+}
+
+/**
+ * Stops and removes the project's containers and networks; with `volumes`, its named and anonymous volumes; with
+ * `rmi`, its images. Works from the project name alone when there is no compose file.
+ */
+export async function down(options: DownOptions = {}): Promise<LifecycleResult> {
+  const { downProject } = await import('./api/lifecycle.js');
+  return downProject(options);
+}
+
+/** The project's containers (running ones unless `all`), sorted by name. */
+export async function ps(options: PsOptions = {}): Promise<ContainerStatus[]> {
+  const { listContainers } = await import('./api/ps.js');
+  return listContainers(options);
+}

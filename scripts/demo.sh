@@ -10,6 +10,10 @@ project=${FLOTILLA_DEMO_PROJECT:-nginx-node-redis}
 compose_file=examples/nginx-node-redis/compose.yaml
 
 bash scripts/test-env.sh
+if [ ! -d node_modules ]; then
+  echo "[demo] installing dependencies"
+  npm install --no-audit --no-fund
+fi
 echo "[demo] building flotilla"
 npx tsc -p tsconfig.json
 

@@ -1,0 +1,358 @@
+/**
+ * The networking subsystem of the embedded engine, behind one object: bridge networks with their subnets,
+ * firewall rules and name server; attaching containers' network namespaces to them; published ports; the files
+ * that make a container use all that (resolv.conf, hosts). State lives under <dataRoot>/net; every kernel
+ * object it creates is named after the data root, so two data roots (or tests) never see each other's.
+ * `network_mode: host | none` and `container:<id>` are the caller's business: they need no network here.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, promises as fs } from 'node:fs';
+import { dirname } from 'node:path';
+import { ConflictError, InvalidRequestError, NotFoundError, UnsupportedError } from '../../errors.js';
+import type { NetworkDetails, NetworkSpec, NetworkSummary, PortBinding, PublishedPort } from '../../types.js';
+import { cleanupRoot } from './cleanup.js';
+import { writeHosts, writeResolvConf, type HostsOptions } from './etc-files.js';
+import { Firewall } from './firewall.js';
+import { hostPrefixes } from './host.js';
+import { leaseAddress, planSubnet } from './ipam.js';
+import * as v4 from './ipv4.js';
+import { createBridge, createEndpoint, createNamedNetns, deleteLink, deleteNamedNetns, freeInterfaceName, linkExists, setDefaultRoute } from './links.js';
+import { withLock } from '../state/lock.js';
+import { NameServers } from './name-servers.js';
+import { hostNames, type HostNames } from './naming.js';
+import { PortPublisher } from './ports.js';
+import { netPaths, NetworkStore, type MemberRecord, type NetworkRecord } from './store.js';
+import { attachmentOf, detailsOf, summaryOf, type Attachment } from './view.js';
+
+/** Held while a subnet is chosen and its bridge created, across every data root of the host. */
+const HOST_SUBNET_LOCK = '/run/flotilla/net-subnets.lock';
+
+export interface NetworkManagerOptions {
+  dataRoot: string;
+  /** Upstream resolvers of every network's name server ("ip" or "ip:port"); default: the host's resolv.conf. */
+  upstreams?: string[];
+  /** The host's resolv.conf (upstreams, search domains); default /etc/resolv.conf. */
+  resolvConfPath?: string;
+}
+
+export interface AttachRequest {
+  containerId: string;
+  containerName: string;
+  /** The container's network namespace: a path (/run/netns/..., /proc/<pid>/ns/net) or a pid. */
+  netnsPath?: string;
+  pid?: number;
+  /** Extra names under which other members find this one: service name, ... (the container name is implied). */
+  names?: string[];
+  aliases?: string[];
+  hostname?: string;
+  ipv4Address?: string;
+  macAddress?: string;
+  /** The container's own DNS servers (compose `dns`): the name server forwards its unknown names there. */
+  dns?: string[];
+}
+
+export class NetworkManager {
+  readonly names: HostNames;
+  readonly store: NetworkStore;
+  readonly firewall: Firewall;
+  private readonly ports: PortPublisher;
+  private readonly nameServers: NameServers;
+  private initialized?: Promise<void>;
+
+  constructor(readonly options: NetworkManagerOptions) {
+    this.names = hostNames(options.dataRoot);
+    this.store = new NetworkStore(netPaths(options.dataRoot));
+    this.firewall = new Firewall(this.names);
+    this.ports = new PortPublisher(this.store.paths.run, this.store.paths.helpers);
+    this.nameServers = new NameServers(this.store, options.resolvConfPath ?? '/etc/resolv.conf');
+  }
+
+  private init(): Promise<void> {
+    this.initialized ??= this.store.init();
+    return this.initialized;
+  }
+
+  private async locked<T>(fn: () => Promise<T>): Promise<T> {
+    await this.init();
+    return this.store.locked(fn);
+  }
+
+  private async mustFind(ref: string): Promise<NetworkRecord> {
+    const record = await this.store.find(ref);
+    if (!record) throw new NotFoundError('network', ref);
+    return record;
+  }
+
+  // ---------------------------------------------------------------------------------------------- networks
+
+  async createNetwork(spec: NetworkSpec): Promise<NetworkDetails> {
+    if (spec.enableIpv6) throw new UnsupportedError(`network ${spec.name}: enable_ipv6 is not supported by the embedded engine`);
+    if (spec.driver && spec.driver !== 'bridge') throw new UnsupportedError(`network ${spec.name}: driver "${spec.driver}" is not supported by the embedded engine (bridge only)`);
+    if (spec.ipam?.driver && spec.ipam.driver !== 'default') throw new UnsupportedError(`network ${spec.name}: IPAM driver "${spec.ipam.driver}" is not supported`);
+    if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(spec.name)) throw new InvalidRequestError(`invalid network name "${spec.name}"`);
+    if (spec.name === 'host' || spec.name === 'none') throw new ConflictError(`network ${spec.name} is predefined`, 'network', spec.name);
+    return this.locked(async () => {
+      const all = await this.store.list();
+      if (all.some((r) => r.name === spec.name)) throw new ConflictError(`network with name ${spec.name} already exists`, 'network', spec.name);
+      // Choosing a subnet and creating the bridge that routes it is one step for the whole host: another data
+      // root (another engine, a test) choosing at the same time would otherwise pick the same free subnet.
+      await fs.mkdir(dirname(HOST_SUBNET_LOCK), { recursive: true });
+      const record = await withLock(HOST_SUBNET_LOCK, async () => {
+        const taken = [...(await hostPrefixes()), ...all.map((r) => ({ cidr: v4.parseCidr(r.subnet)!, text: `${r.subnet} (network ${r.name})` }))];
+        const plan = planSubnet(spec.ipam?.config ?? [], taken);
+        const id = randomBytes(32).toString('hex');
+        const record: NetworkRecord = {
+          id,
+          name: spec.name,
+          bridge: this.names.bridge(id),
+          ...plan,
+          internal: spec.internal ?? false,
+          attachable: spec.attachable ?? false,
+          labels: { ...(spec.labels ?? {}) },
+          driverOpts: { ...(spec.driverOpts ?? {}) },
+          ipamDriver: spec.ipam?.driver ?? 'default',
+          ipamOptions: { ...(spec.ipam?.options ?? {}) },
+          created: Date.now(),
+          ...(this.options.upstreams ? { upstreams: this.options.upstreams } : {}),
+          members: {},
+        };
+        await this.store.save(record);
+        try {
+          await this.bringUp(record);
+        } catch (err) {
+          await this.tearDown(record).catch(() => undefined);
+          await this.store.remove(record.id);
+          throw err;
+        }
+        return record;
+      });
+      return detailsOf(record);
+    });
+  }
+
+  /** Bridge, firewall rules and name server of a network; idempotent, so it also repairs (e.g. after a reboot). */
+  private async bringUp(record: NetworkRecord): Promise<void> {
+    const prefix = v4.parseCidr(record.subnet)!.prefix;
+    await createBridge(record.bridge, `${record.gateway}/${prefix}`, `${this.names.linkAliasPrefix}${record.name}`);
+    await this.firewall.addBridge({ bridge: record.bridge, subnet: record.subnet, gateway: record.gateway, internal: record.internal });
+    await this.nameServers.ensure(record);
+  }
+
+  private async tearDown(record: NetworkRecord): Promise<void> {
+    await this.nameServers.stop(record.id);
+    await this.firewall.removeBridge(record.bridge);
+    await deleteLink(record.bridge);
+  }
+
+  async removeNetwork(ref: string): Promise<void> {
+    await this.locked(async () => {
+      const record = await this.mustFind(ref);
+      const members = Object.values(record.members);
+      if (members.length) {
+        const names = members.map((m) => m.containerName).join(', ');
+        throw new ConflictError(`network ${record.name} has active endpoints (${names})`, 'network', record.name);
+      }
+      await this.tearDown(record);
+      await this.store.remove(record.id);
+      if (!(await this.store.list()).length) await this.firewall.removeChains();
+    });
+  }
+
+  async listNetworks(): Promise<NetworkSummary[]> {
+    await this.init();
+    return (await this.store.list()).map((r) => summaryOf(r));
+  }
+
+  async inspectNetwork(ref: string): Promise<NetworkDetails> {
+    await this.init();
+    return detailsOf(await this.mustFind(ref));
+  }
+
+  // ---------------------------------------------------------------------------------------------- endpoints
+
+  async attach(networkRef: string, request: AttachRequest): Promise<Attachment> {
+    const netnsPath = request.netnsPath ?? (request.pid ? `/proc/${request.pid}/ns/net` : undefined);
+    if (!netnsPath) throw new InvalidRequestError(`attach ${request.containerName}: a network namespace path or pid is needed`);
+    if (!existsSync(netnsPath)) throw new NotFoundError('container', request.containerName, { message: `network namespace ${netnsPath} of ${request.containerName} does not exist` });
+    if (request.macAddress && !v4.isValidMac(request.macAddress)) throw new InvalidRequestError(`invalid mac_address "${request.macAddress}"`);
+    return this.locked(async () => {
+      const record = await this.mustFind(networkRef);
+      if (record.members[request.containerId]) {
+        throw new ConflictError(`container ${request.containerName} is already connected to network ${record.name}`, 'network', record.name);
+      }
+      const ipAddress = leaseAddress(record, request.containerId, request.ipv4Address);
+      const others = (await this.store.list()).filter((r) => r.id !== record.id);
+      const hasDefault = others.some((r) => r.members[request.containerId]?.defaultRoute);
+      const defaultRoute = !record.internal && !hasDefault;
+      const member: MemberRecord = {
+        containerId: request.containerId,
+        containerName: request.containerName,
+        ipAddress,
+        mac: (request.macAddress ?? v4.macFromIp(v4.parseIp(ipAddress)!)).toLowerCase(),
+        hostVeth: this.names.hostVeth(record.id, request.containerId),
+        ifName: await freeInterfaceName(netnsPath),
+        netnsPath,
+        names: [...new Set([request.containerName, ...(request.names ?? [])])],
+        aliases: request.aliases ?? [],
+        ...(request.hostname ? { hostname: request.hostname } : {}),
+        ...(request.dns?.length ? { dns: request.dns } : {}),
+        defaultRoute,
+      };
+      await createEndpoint({
+        bridge: record.bridge,
+        hostVeth: member.hostVeth,
+        alias: `${this.names.linkAliasPrefix}${record.name}:${request.containerName.replace(/[^\w.-]/g, '_')}`,
+        netnsPath,
+        ifName: member.ifName,
+        address: ipAddress,
+        prefix: v4.parseCidr(record.subnet)!.prefix,
+        mac: member.mac,
+        ...(defaultRoute ? { defaultGateway: record.gateway } : {}),
+      });
+      record.members[request.containerId] = member;
+      try {
+        await this.store.save(record);
+        await this.nameServers.ensure(record);
+      } catch (err) {
+        await deleteLink(member.hostVeth);
+        delete record.members[request.containerId];
+        await this.store.save(record);
+        throw err;
+      }
+      return attachmentOf(record, member);
+    });
+  }
+
+  async detach(networkRef: string, containerId: string): Promise<void> {
+    await this.locked(async () => {
+      const record = await this.mustFind(networkRef);
+      const member = record.members[containerId];
+      if (!member) throw new NotFoundError('container', containerId, { message: `container ${containerId} is not connected to network ${record.name}` });
+      await this.detachMember(record, member);
+    });
+  }
+
+  /** Detaches the container from every network (before its namespace goes). */
+  async detachAll(containerId: string): Promise<void> {
+    await this.locked(async () => {
+      for (const record of await this.store.list()) {
+        const member = record.members[containerId];
+        if (member) await this.detachMember(record, member);
+      }
+    });
+  }
+
+  private async detachMember(record: NetworkRecord, member: MemberRecord): Promise<void> {
+    await deleteLink(member.hostVeth);
+    delete record.members[member.containerId];
+    await this.store.save(record);
+    if (!member.defaultRoute || !existsSync(member.netnsPath)) return;
+    // The default route went with the interface: move it to another network of the container that has egress.
+    for (const other of await this.store.list()) {
+      const next = other.members[member.containerId];
+      if (!next || other.internal) continue;
+      await setDefaultRoute(next.netnsPath, other.gateway, next.ifName).catch(() => undefined);
+      next.defaultRoute = true;
+      await this.store.save(other);
+      return;
+    }
+  }
+
+  /** The container's attachments, in the order they were made. */
+  async attachments(containerId: string): Promise<Attachment[]> {
+    await this.init();
+    const out: Attachment[] = [];
+    for (const record of await this.store.list()) {
+      const m = record.members[containerId];
+      if (m) out.push(attachmentOf(record, m));
+    }
+    return out;
+  }
+
+  // ---------------------------------------------------------------------------------------------- namespaces
+
+  /** Creates a named namespace for a container (for runc's config.json `linux.namespaces[network].path`). */
+  async createNetns(containerId: string): Promise<string> {
+    const name = this.names.netns(containerId);
+    const path = `/run/netns/${name}`;
+    if (existsSync(path)) return path;
+    return createNamedNetns(name);
+  }
+
+  /** Detaches the container everywhere, then removes its named namespace. */
+  async removeNetns(containerId: string): Promise<void> {
+    await this.detachAll(containerId);
+    await deleteNamedNetns(this.names.netns(containerId));
+  }
+
+  // ---------------------------------------------------------------------------------------------- ports
+
+  publish(containerId: string, ports: PortBinding[], targetIp: string): Promise<PublishedPort[]> {
+    return this.init().then(() => this.ports.publish(containerId, ports, targetIp));
+  }
+
+  unpublish(containerId: string): Promise<void> {
+    return this.init().then(() => this.ports.unpublish(containerId));
+  }
+
+  published(containerId: string): Promise<PublishedPort[]> {
+    return this.init().then(() => this.ports.published(containerId));
+  }
+
+  // ---------------------------------------------------------------------------------------------- container files
+
+  /**
+   * A container's resolv.conf, in place: the name server of `network` (its first network) when given, so members'
+   * names resolve and `dns` servers become that container's upstreams; else `dns` or the host's servers.
+   */
+  async writeResolvConf(path: string, options: { network?: string; dns?: string[]; dnsSearch?: string[]; dnsOptions?: string[] }): Promise<void> {
+    await this.init();
+    const nameserver = options.network ? (await this.mustFind(options.network)).gateway : undefined;
+    await writeResolvConf(path, {
+      ...(nameserver ? { nameserver } : {}),
+      ...(options.dns ? { dns: options.dns } : {}),
+      ...(options.dnsSearch ? { dnsSearch: options.dnsSearch } : {}),
+      ...(options.dnsOptions ? { dnsOptions: options.dnsOptions } : {}),
+      ...(this.options.resolvConfPath ? { hostResolvConf: this.options.resolvConfPath } : {}),
+    });
+  }
+
+  /** A container's hosts file, in place. */
+  writeHosts(path: string, options: HostsOptions): Promise<void> {
+    return writeHosts(path, options);
+  }
+
+  // ---------------------------------------------------------------------------------------------- repair, cleanup
+
+  /**
+   * Brings every network back to its recorded state: bridges, rules, name servers (after a reboot, or a helper
+   * that died), and forgets members whose namespace is gone. Returns what it repaired.
+   */
+  async repair(): Promise<string[]> {
+    return this.locked(async () => {
+      const notes: string[] = [];
+      for (const record of await this.store.list()) {
+        if (!(await linkExists(record.bridge))) notes.push(`network ${record.name}: bridge ${record.bridge} re-created`);
+        for (const m of Object.values(record.members)) {
+          if (existsSync(m.netnsPath) && (await linkExists(m.hostVeth))) continue;
+          await deleteLink(m.hostVeth);
+          delete record.members[m.containerId];
+          notes.push(`network ${record.name}: ${m.containerName} dropped (its namespace or veth is gone)`);
+        }
+        await this.store.save(record);
+        await this.bringUp(record);
+      }
+      return notes;
+    });
+  }
+
+  /** Removes everything of this data root: helpers, veths, bridges, named namespaces, firewall chains, state. */
+  async cleanupAll(): Promise<void> {
+    await this.init();
+    await this.store.locked(() => cleanupRoot(this.names, this.firewall, this.store.paths));
+  }
+}
+
+export function createNetworkManager(options: NetworkManagerOptions): NetworkManager {
+  return new NetworkManager(options);
+}

@@ -89,6 +89,8 @@ export function oneOffSpec(project: Project, service: Service, overrides: OneOff
   spec.tty = overrides.tty ?? false;
   spec.stdinOpen = overrides.interactive ?? false;
   spec.attachStdin = overrides.interactive ?? false;
+  // As `docker run -i`: the container's stdin closes when ours ends, so `echo x | run svc cat` finishes.
+  spec.stdinOnce = overrides.interactive ?? false;
   spec.attachStdout = overrides.attach ?? false;
   spec.attachStderr = overrides.attach ?? false;
   return spec;

@@ -9,7 +9,7 @@ export const ERROR_LOG_LINES = 20;
 export async function lastLogLines(engine: Engine, containerId: string, count = ERROR_LOG_LINES): Promise<string[]> {
   const lines: string[] = [];
   try {
-    for await (const line of splitLines(engine.containerLogs(containerId, { tail: count, stdout: true, stderr: true }))) {
+    for await (const line of splitLines(engine.containerLogs(containerId, { tail: count, stdout: true, stderr: true }), containerId)) {
       lines.push(line.text.toString('utf8'));
     }
   } catch {

@@ -15,6 +15,8 @@
  */
 import type { DownOptions, PsOptions, RestartOptions, RmOptions, StartOptions, StopOptions, UpOptions } from './api/options.js';
 import type { ApplyResult } from './api/up.js';
+import type { AttachedUpOptions, AttachedUpResult } from './api/attached-up.js';
+import type { LogSink } from './api/logs.js';
 import type { LifecycleResult } from './api/lifecycle.js';
 import type { ContainerStatus } from './api/ps.js';
 import type { Plan } from './reconcile/plan.js';
@@ -23,6 +25,7 @@ export type {
   DownOptions, LockingOptions, ProjectOptions, PsOptions, RestartOptions, RmOptions, StartOptions, StopOptions, UpOptions,
 } from './api/options.js';
 export type { ApplyResult } from './api/up.js';
+export type { AttachedUpOptions, AttachedUpResult, ContainerExit } from './api/attached-up.js';
 export type { LifecycleResult } from './api/lifecycle.js';
 export type { ContainerStatus } from './api/ps.js';
 export type { Plan, Operation, OperationKind } from './reconcile/plan.js';
@@ -40,11 +43,23 @@ export { renderPlanText, renderPlanJson } from './reconcile/plan.js';
 /**
  * Creates and starts the project's containers (with `noStart`, creates only), recreating those whose
  * configuration changed, in dependency order and waiting for `depends_on` conditions. With `wait`, resolves once
- * every service is running or healthy. With `dryRun`, only plans. `-d` of the CLI: there is no attached mode here.
+ * every service is running or healthy. With `dryRun`, only plans (the plan lists the pulls and builds it would do).
+ * Images are pulled and built first (`build`, `pull`), and a container whose image changed is recreated. This is
+ * `up -d`; see upAttached for `up` without `-d`.
  */
 export async function up(options: UpOptions = {}): Promise<ApplyResult> {
   const { applyProject } = await import('./api/up.js');
   return applyProject(options, 'up');
+}
+
+/**
+ * `up` without `-d`: `up`, then the attached services' output to `onLine` until their containers have exited; with
+ * `abortOn`/`exitCodeFrom`, stops everything at the first exit. `signal` aborting stops the services gracefully,
+ * `forceSignal` kills them. Resolves with the exit code the CLI returns.
+ */
+export async function upAttached(options: AttachedUpOptions, onLine: LogSink): Promise<AttachedUpResult> {
+  const { upAttached: run } = await import('./api/attached-up.js');
+  return run(options, onLine);
 }
 
 /** Creates the project's containers (and networks, volumes) without starting them: `up --no-start`. */

@@ -3,6 +3,7 @@
  * defaults are Docker Compose's.
  */
 import type { Engine } from '../engine/types.js';
+import type { ImageEventListener } from '../images/events.js';
 import type { EventListener } from '../reconcile/events.js';
 import type { LockHolder } from '../reconcile/lock.js';
 import type { Plan } from '../reconcile/plan.js';
@@ -68,8 +69,14 @@ export interface UpOptions extends ProjectOptions, LockingOptions {
   /** Replica counts, overriding the file (`--scale web=3`). */
   scale?: Record<string, number>;
   removeOrphans?: boolean;
-  /** `--pull`: always, missing, never; default each service's pull_policy. */
-  pull?: 'always' | 'missing' | 'never';
+  /** `--pull`: always, missing, never, build; default each service's pull_policy. */
+  pull?: 'always' | 'missing' | 'never' | 'build';
+  /** `--build` (true: build every service that has a build section), `--no-build` (false: never build). */
+  build?: boolean;
+  /** Progress of the pulls and builds done before the plan. */
+  onImageEvent?: ImageEventListener;
+  /** Awaited once the pulls and builds are over, before the plan (to release their progress display). */
+  onImagesDone?: () => Promise<void>;
   /** `-y`: recreate volumes whose configuration changed (their data is lost) instead of failing. */
   yes?: boolean;
   /** Stop timeout in seconds for containers this run stops (`-t`). */

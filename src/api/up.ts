@@ -1,8 +1,8 @@
 /**
- * `up`, `create` and `plan`: load, observe, reconcile, then (unless it is a dry run) execute the plan under the
- * project lock. The lock is taken before observing, so that a second `up` plans against what the first one made.
+ * `up`, `create` and `plan`: load, observe, pull and build what is needed, reconcile, then (unless it is a dry run)
+ * execute the plan under the project lock. The lock is taken before observing, so that a second `up` plans against
+ * what the first one made. Attached `up` (logs, Ctrl-C, --abort-on-container-exit) builds on this: attached-up.ts.
  */
-import { FlotillaError } from '../errors.js';
 import type { Project } from '../model/types.js';
 import { type ExecutionResult, executePlan } from '../reconcile/execute.js';
 import { resourceLabel, type ExecutionEvent } from '../reconcile/events.js';
@@ -11,9 +11,9 @@ import { observeProject, type ObservedState } from '../reconcile/observe.js';
 import type { ReconcileOptions } from '../reconcile/options.js';
 import type { Plan } from '../reconcile/plan.js';
 import { reconcile } from '../reconcile/reconcile.js';
-import { finishInterruptedRecreates } from './interrupted.js';
 import type { UpOptions } from './options.js';
-import { loadComposeProject, withProjectLock, withSession } from './session.js';
+import { loadComposeProject, openSession, withProjectLock, type Session } from './session.js';
+import { prepareImages } from './up-images.js';
 
 /** What `up`/`create` did: the plan, and how its execution went (absent for a dry run). */
 export interface ApplyResult {
@@ -22,37 +22,67 @@ export interface ApplyResult {
   execution?: ExecutionResult;
 }
 
+/**
+ * Pulls and builds what is needed, then plans and executes under the project lock. A dry run pulls and builds
+ * nothing: its plan lists the pulls and builds `up` would do.
+ */
 export async function applyProject(options: UpOptions, command: 'up' | 'create'): Promise<ApplyResult> {
-  const project = await loadComposeProject(options, options.services);
-  return withSession(options, (session) =>
-    withProjectLock(project.name, options, command, async () => {
-      const observed = await observeProject(session.engine, project);
-      const reconciled = reconcileOptions(options, command);
-      const plan = finishInterruptedRecreates(reconcile(project, observed, reconciled), observed, project, reconciled.naming);
-      refuseBuilds(plan);
-      for (const warning of plan.warnings) options.onWarning?.(warning);
-      if (!options.dryRun) reportUntouched(plan, observed, options.onEvent);
-      options.onPlan?.(plan);
-      if (options.dryRun) return { project, plan };
-      const execution = await executePlan(session.engine, plan, {
-        signal: options.signal,
-        onEvent: options.onEvent,
-        waitTimeoutMs: options.waitTimeoutSec !== undefined && options.waitTimeoutSec > 0 ? options.waitTimeoutSec * 1000 : undefined,
-      });
-      for (const warning of execution.warnings.slice(plan.warnings.length)) options.onWarning?.(warning);
-      return { project, plan, execution };
-    }),
-  );
+  return withProjectSession(options, (project, session) => applyLoaded(project, session, options, command));
 }
 
-/** The plan `up` would run, without changing anything (no lock: reading is always safe). */
-export async function planProject(options: UpOptions): Promise<Plan> {
-  const project = await loadComposeProject(options, options.services);
-  return withSession(options, async (session) => {
-    const observed = await observeProject(session.engine, project);
-    const reconciled = reconcileOptions(options, 'up');
-    return finishInterruptedRecreates(reconcile(project, observed, reconciled), observed, project, reconciled.naming);
+/** applyProject for a project already loaded, on an open session (attached `up` shares both with its log stream). */
+export function applyLoaded(project: Project, session: Session, options: UpOptions, command: 'up' | 'create'): Promise<ApplyResult> {
+  return withProjectLock(project.name, options, command, async () => {
+    const reconciled = reconcileOptions(options, command);
+    let observed = await observeProject(session.engine, project);
+    let plan: Plan;
+    if (options.dryRun) {
+      plan = reconcile(project, observed, reconciled);
+    } else {
+      const images = await prepareImages(project, session.engine, observed, options);
+      await options.onImagesDone?.();
+      observed = images.observed;
+      plan = reconcile(project, observed, { ...reconciled, skipImages: true, builtImages: images.built });
+    }
+    for (const warning of plan.warnings) options.onWarning?.(warning);
+    if (!options.dryRun) reportUntouched(plan, observed, options.onEvent);
+    options.onPlan?.(plan);
+    if (options.dryRun) return { project, plan };
+    const execution = await executePlan(session.engine, plan, {
+      signal: options.signal,
+      onEvent: options.onEvent,
+      waitTimeoutMs: options.waitTimeoutSec !== undefined && options.waitTimeoutSec > 0 ? options.waitTimeoutSec * 1000 : undefined,
+    });
+    for (const warning of execution.warnings.slice(plan.warnings.length)) options.onWarning?.(warning);
+    return { project, plan, execution };
   });
+}
+
+/** The plan `up` would run, pulls and builds included, without changing anything (no lock: reading is safe). */
+export async function planProject(options: UpOptions): Promise<Plan> {
+  return withProjectSession(options, async (project, session) =>
+    reconcile(project, await observeProject(session.engine, project), reconcileOptions(options, 'up')));
+}
+
+/**
+ * Loads the project while the engine connection opens (both take tens of milliseconds, and neither needs the
+ * other), runs `work`, and closes the session whatever happens.
+ */
+export async function withProjectSession<T>(options: UpOptions, work: (project: Project, session: Session) => Promise<T>): Promise<T> {
+  const opening = openSession(options);
+  let project: Project;
+  try {
+    project = await loadComposeProject(options, options.services);
+  } catch (error) {
+    await opening.then((session) => session.close(), () => undefined);
+    throw error;
+  }
+  const session = await opening;
+  try {
+    return await work(project, session);
+  } finally {
+    await session.close();
+  }
 }
 
 export function reconcileOptions(options: UpOptions, command: 'up' | 'create'): ReconcileOptions {
@@ -70,6 +100,7 @@ export function reconcileOptions(options: UpOptions, command: 'up' | 'create'): 
     ignoreOrphans: truthy(env.COMPOSE_IGNORE_ORPHANS),
     recreateVolumes: options.yes,
     pull: options.pull,
+    build: options.build,
     wait: command === 'up' && options.wait,
     timeoutSec: options.timeoutSec,
     naming: options.compatibility ? { compatibility: true } : undefined,
@@ -79,16 +110,6 @@ export function reconcileOptions(options: UpOptions, command: 'up' | 'create'): 
 function truthy(value: string | undefined): boolean | undefined {
   if (value === undefined || value === '') return undefined;
   return value === '1' || value.toLowerCase() === 'true';
-}
-
-/** Building is not implemented yet: say so before changing anything rather than half-way through. */
-function refuseBuilds(plan: Plan): void {
-  const builds = plan.operations.filter((op) => op.kind === 'BuildImage');
-  if (builds.length === 0) return;
-  const names = builds.map((op) => (op.kind === 'BuildImage' ? op.service : '')).join(', ');
-  throw new FlotillaError(`service ${names} has a build section and no usable image: building images is not available yet`, {
-    hint: 'build the image with docker build and set `image:` to it',
-  });
 }
 
 /** "Running" lines for the project's running containers the plan leaves alone, as Docker Compose prints them. */

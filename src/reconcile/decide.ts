@@ -7,7 +7,7 @@ import type { Project, Service } from '../model/types.js';
 import { canonicalJson, serviceConfigHash, serviceContainerConfig } from '../model/hash.js';
 import { diffValues, formatChanges } from './config-diff.js';
 import { Label, decodeConfigLabel } from './labels.js';
-import { networkName, serviceImageName, volumeName } from './names.js';
+import { containerName, networkName, serviceImageName, volumeName, type NamingOptions } from './names.js';
 
 export type RecreatePolicy = 'diverged' | 'force' | 'never';
 
@@ -33,6 +33,9 @@ export interface DecisionInput {
   recreatedVolumes: Set<string>;
   /** Services whose containers are replaced in this plan (for namespace cascades). */
   changedServices: Set<string>;
+  /** Image refs built by this run: their containers are recreated with `image rebuilt` rather than `image changed`. */
+  builtImages?: ReadonlySet<string>;
+  naming?: NamingOptions;
 }
 
 export function containerNumber(container: ContainerSummary): number {
@@ -41,16 +44,25 @@ export function containerNumber(container: ContainerSummary): number {
 }
 
 export function decideService(input: DecisionInput): Decision[] {
-  const { service, scale } = input;
+  const { project, service, scale } = input;
+  const finalName = (number: number): string => containerName(project, service, number, input.naming);
+  // Up-to-date containers first, then by replica number; for one number, the container under its final name before
+  // one a killed recreate left under its temporary name (keeping it saves a rename).
   const assessed = input.containers
     .map((container) => ({ container, number: containerNumber(container), reason: recreateReason(input, container) }))
-    .sort((a, b) => Number(a.reason !== undefined) - Number(b.reason !== undefined) || a.number - b.number);
+    .sort((a, b) => Number(a.reason !== undefined) - Number(b.reason !== undefined) || a.number - b.number
+      || Number(a.container.name !== finalName(a.number)) - Number(b.container.name !== finalName(b.number)));
+  const numbers = new Set(input.containers.map(containerNumber));
+  const retained = new Set<number>();
   const decisions: Decision[] = [];
-  assessed.forEach(({ container, number, reason }, index) => {
-    if (index >= scale) {
-      decisions.push({ kind: 'remove', number, container, reason: `scale ${input.containers.length} → ${scale}` });
+  assessed.forEach(({ container, number, reason }) => {
+    // A second container with a retained number is what an interrupted recreate left: the other one replaces it.
+    if (retained.has(number) || retained.size >= scale) {
+      decisions.push({ kind: 'remove', number, container, reason: retained.has(number)
+        ? `duplicate of replica ${number}, left by an interrupted recreate` : `scale ${numbers.size} → ${scale}` });
       return;
     }
+    retained.add(number);
     if (reason === undefined) {
       decisions.push(startReason(container) ? { kind: 'keep', number, container, startReason: startReason(container)! }
         : { kind: 'keep', number, container });
@@ -61,8 +73,8 @@ export function decideService(input: DecisionInput): Decision[] {
     decisions.push({ kind: mountsRecreatedVolume ? 'replace' : 'recreate', number, container, reason });
   });
   let next = Math.max(0, ...input.containers.map(containerNumber)) + 1;
-  for (let i = assessed.length; i < scale; i++) {
-    const reason = input.containers.length === 0 && scale === 1 ? 'missing' : `scale ${input.containers.length} → ${scale}`;
+  for (let i = retained.size; i < scale; i++) {
+    const reason = numbers.size === 0 && scale === 1 ? 'missing' : `scale ${numbers.size} → ${scale}`;
     decisions.push({ kind: 'create', number: next++, reason });
   }
   return decisions;
@@ -96,7 +108,8 @@ export function recreateReason(input: DecisionInput, container: ContainerSummary
   if (container.labels[Label.configHash] !== expectedHash) return configChanges(service, container);
   const wantedImage = input.imageIds[serviceImageName(project, service)];
   if (wantedImage && container.imageId && container.imageId !== wantedImage) {
-    return `image changed: ${shortId(container.imageId)} → ${shortId(wantedImage)}`;
+    const rebuilt = input.builtImages?.has(serviceImageName(project, service));
+    return `image ${rebuilt ? 'rebuilt' : 'changed'}: ${shortId(container.imageId)} → ${shortId(wantedImage)}`;
   }
   if (service.network_mode === undefined) {
     for (const key of Object.keys(service.networks ?? {}).sort()) {

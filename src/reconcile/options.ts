@@ -27,11 +27,13 @@ export interface ReconcileOptions {
   /** Recreate volumes whose configuration changed (their data is lost) instead of failing. */
   recreateVolumes?: boolean;
   /** Pull policy override (`up --pull`); default: each service's pull_policy, else `missing`. */
-  pull?: 'always' | 'missing' | 'never';
+  pull?: 'always' | 'missing' | 'never' | 'build';
   /** true: build every service with `build` (`--build`); false: never build (`--no-build`); default: when missing. */
   build?: boolean;
   /** Plan no pull or build: images were dealt with before observing (see planImages). */
   skipImages?: boolean;
+  /** Image refs this run has just built: a container on an older id is recreated with the reason `image rebuilt`. */
+  builtImages?: ReadonlySet<string>;
   /** Wait for every service to be running or healthy at the end (`up --wait`). */
   wait?: boolean;
   /** Stop timeout in seconds for the stops of this plan (`-t`). */

@@ -211,6 +211,27 @@ export class PlanBuilder {
     return this.operations[id - 1];
   }
 
+  /** Whether `ancestor` runs before `id` through its dependencies (directly or not). */
+  precedes(ancestor: number, id: number): boolean {
+    const seen = new Set<number>();
+    const stack = [id];
+    while (stack.length > 0) {
+      for (const dep of this.get(stack.pop()!)?.dependsOn ?? []) {
+        if (dep === ancestor) return true;
+        if (!seen.has(dep)) {
+          seen.add(dep);
+          stack.push(dep);
+        }
+      }
+    }
+    return false;
+  }
+
+  /** The operations written so far that match. */
+  filter(predicate: (op: Operation) => boolean): Operation[] {
+    return this.operations.filter(predicate);
+  }
+
   build(): Plan {
     return { project: this.project, operations: [...this.operations], warnings: [...this.warnings] };
   }

@@ -63,6 +63,7 @@ export function reconcile(project: Project, observed: ObservedState, options: Re
       project, service, scale: scaleOf(service.name), policy: policyFor(service.name, selected, options),
       containers: managed.filter((c) => c.labels[Label.service] === service.name),
       imageIds, networkIds, recreatedNetworks, recreatedVolumes, changedServices: changed,
+      builtImages: options.builtImages, naming: options.naming,
     });
     const first = decisions[service.name]!.filter((d) => d.kind !== 'remove').sort((a, b) => a.number - b.number)[0];
     if (first && first.kind !== 'keep') changed.add(service.name);
@@ -80,6 +81,16 @@ export function reconcile(project: Project, observed: ObservedState, options: Re
     if (first) serviceContainers[service.name] = first.kind === 'keep' ? first.container.id
       : containerName(project, service, first.number, options.naming);
   }
+
+  // A container must leave a name before another one takes it: creates and renames wait for the removal of
+  // whichever container holds their name now (the old one of a recreate, or what a killed recreate left).
+  const holders = new Map(observed.containers.map((c) => [c.name, c.id]));
+  const removalOfHolder = (name: string, after: number[]): number[] => {
+    const holder = holders.get(name);
+    if (holder === undefined) return [];
+    return builder.filter((op) => op.kind === 'RemoveContainer' && op.container.id === holder).map((op) => op.id)
+      .filter((removal) => !after.some((dep) => dep === removal || builder.precedes(removal, dep)));
+  };
 
   const progress: Record<string, ServiceProgress> = {};
   const stoppedDependents = new Map<string, string>(); // container id → the dependency it restarts with
@@ -115,7 +126,8 @@ export function reconcile(project: Project, observed: ObservedState, options: Re
     const state: ServiceProgress = { ready: [], starts: [], targets: [] };
     const toStart: { target: ContainerTarget; after: number[]; reason: string; resource: string }[] = [];
 
-    for (const d of [...decisions[name]!].sort((a, b) => a.number - b.number)) {
+    // Removals first, so that the names they free can be waited for.
+    for (const d of [...decisions[name]!].sort((a, b) => Number(a.kind !== 'remove') - Number(b.kind !== 'remove') || a.number - b.number)) {
       const resource = `service:${name}:${d.number}`;
       const finalName = containerName(project, service, d.number, options.naming);
       const specContext = { imageId: observed.imageIds[image], serviceContainers, naming: options.naming, labels: options.labels };
@@ -127,15 +139,26 @@ export function reconcile(project: Project, observed: ObservedState, options: Re
         continue;
       }
       if (d.kind === 'keep') {
-        const target = { id: d.container.id, name: d.container.name };
-        state.targets.push(target);
         const restartedWith = stoppedDependents.get(d.container.id);
         const reason = restartedWith ? `restart after dependency ${restartedWith} was recreated` : d.startReason;
+        if (d.container.name !== finalName) {
+          // A recreate was killed after creating this (up-to-date) container under its temporary name: finish it.
+          const renamed = builder.add({ kind: 'RenameContainer', resource, dependsOn: removalOfHolder(finalName, []),
+            reason: 'finish an interrupted recreate', service: name, container: { id: d.container.id, name: d.container.name },
+            newName: finalName });
+          const target = { id: d.container.id, name: finalName };
+          state.ready.push(renamed);
+          state.targets.push(target);
+          if (reason) toStart.push({ target, after: [renamed], reason, resource });
+          continue;
+        }
+        const target = { id: d.container.id, name: d.container.name };
+        state.targets.push(target);
         if (reason) toStart.push({ target, after: [], reason, resource });
         continue;
       }
       if (d.kind === 'create' || d.kind === 'replace') {
-        const id = builder.add({ kind: 'CreateContainer', resource, dependsOn: infra, reason: d.reason, service: name,
+        const id = builder.add({ kind: 'CreateContainer', resource, dependsOn: [...infra, ...removalOfHolder(finalName, infra)], reason: d.reason, service: name,
           number: d.number, name: finalName, spec: toContainerSpec(project, service, d.number, specContext) });
         const target = { createdBy: id, name: finalName };
         state.ready.push(id);
@@ -156,7 +179,8 @@ export function reconcile(project: Project, observed: ObservedState, options: Re
         group, service: name, container: old, ...timeout(options) });
       const removed = builder.add({ kind: 'RemoveContainer', resource, dependsOn: [stop], reason: `replaced by #${created}`, group,
         service: name, container: old, removeVolumes: options.renewAnonVolumes ?? false, force: false });
-      const renamed = builder.add({ kind: 'RenameContainer', resource, dependsOn: [removed], reason: 'finalize recreate', group,
+      const renamed = builder.add({ kind: 'RenameContainer', resource, dependsOn: [removed, ...removalOfHolder(finalName, [removed])],
+        reason: 'finalize recreate', group,
         service: name, container: { createdBy: created, name: tmpName }, newName: finalName });
       const target = { createdBy: created, name: finalName };
       state.ready.push(renamed);

@@ -207,7 +207,7 @@ export function emitImageOps(builder: PlanBuilder, project: Project, services: S
     const image = serviceImageName(project, service);
     const present = image in imageIds;
     if (service.build && options.build !== false) {
-      const forced = options.build === true || service.pull_policy === 'build';
+      const forced = options.build === true || (options.pull ?? service.pull_policy) === 'build';
       if (forced || !present) {
         if (ready[image] !== undefined) continue;
         ready[image] = builder.add({

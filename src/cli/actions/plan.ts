@@ -1,9 +1,9 @@
 import { renderPlanJson, renderPlanText } from '../../reconcile/plan.js';
 import type { GlobalOptions } from '../options.js';
 import { projectOptions } from './common.js';
-import { parseScale } from './up.js';
+import { imageOptions, parseScale, type ImageFlags } from './up.js';
 
-interface PlanFlags {
+interface PlanFlags extends ImageFlags {
   format: 'text' | 'json';
   forceRecreate?: boolean;
   recreate?: boolean;
@@ -30,6 +30,7 @@ export async function runPlan(services: string[], flags: GlobalOptions & PlanFla
     removeOrphans: flags.removeOrphans,
     wait: flags.wait,
     scale: parseScale(flags.scale),
+    ...imageOptions(flags),
   });
   process.stdout.write((flags.format === 'json' ? renderPlanJson(result) : renderPlanText(result)) + '\n');
 }

@@ -14,6 +14,7 @@ import { defineBuild } from './build.js';
 import { definePull } from './pull.js';
 import { definePush } from './push.js';
 import { defineReap } from './reap.js';
+import { defineImage } from './image.js';
 
 /**
  * Every command's definition (name, arguments, flags). Definitions import nothing heavy: each action imports its
@@ -22,7 +23,7 @@ import { defineReap } from './reap.js';
 const definitions: Array<(program: Command) => void> = [
   defineUp, defineCreate, defineStart, defineStop, defineRestart, defineRm, defineDown, definePs, definePlan,
   defineConfig, ...observeDefinitions,
-  defineBuild, definePull, definePush, defineReap,
+  defineBuild, definePull, definePush, defineReap, defineImage,
 ];
 
 export function registerCommands(program: Command): void {

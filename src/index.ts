@@ -13,13 +13,6 @@
  * through `onEvent`, stop cleanly when `signal` aborts, and throw `ExecutionError` (with what was done and what
  * was not) when an operation fails. Running the same command again converges.
  */
-import type { DownOptions, PsOptions, RestartOptions, RmOptions, StartOptions, StopOptions, UpOptions } from './api/options.js';
-import type { ApplyResult } from './api/up.js';
-import type { AttachedUpOptions, AttachedUpResult } from './api/attached-up.js';
-import type { LogSink } from './api/logs.js';
-import type { LifecycleResult } from './api/lifecycle.js';
-import type { ContainerStatus } from './api/ps.js';
-import type { Plan } from './reconcile/plan.js';
 
 export type {
   DownOptions, LockingOptions, ProjectOptions, PsOptions, RestartOptions, RmOptions, StartOptions, StopOptions, UpOptions,
@@ -40,75 +33,32 @@ export { DependencyFailedError } from './reconcile/waits.js';
 export { FlotillaError, ExitCode } from './errors.js';
 export { renderPlanText, renderPlanJson } from './reconcile/plan.js';
 
-/**
- * Creates and starts the project's containers (with `noStart`, creates only), recreating those whose
- * configuration changed, in dependency order and waiting for `depends_on` conditions. With `wait`, resolves once
- * every service is running or healthy. With `dryRun`, only plans (the plan lists the pulls and builds it would do).
- * Images are pulled and built first (`build`, `pull`), and a container whose image changed is recreated. This is
- * `up -d`; see upAttached for `up` without `-d`.
- */
-export async function up(options: UpOptions = {}): Promise<ApplyResult> {
-  const { applyProject } = await import('./api/up.js');
-  return applyProject(options, 'up');
-}
+export { up, upAttached, create, plan, start, stop, restart, rm, down, ps } from './api/commands.js';
 
-/**
- * `up` without `-d`: `up`, then the attached services' output to `onLine` until their containers have exited; with
- * `abortOn`/`exitCodeFrom`, stops everything at the first exit. `signal` aborting stops the services gracefully,
- * `forceSignal` kills them. Resolves with the exit code the CLI returns.
- */
-export async function upAttached(options: AttachedUpOptions, onLine: LogSink): Promise<AttachedUpResult> {
-  const { upAttached: run } = await import('./api/attached-up.js');
-  return run(options, onLine);
-}
+// Run and observe.
+export { logs, type LogsOptions, type LogLine, type LogSink } from './api/logs.js';
+export { execInService, type ExecInServiceOptions } from './api/exec.js';
+export { runOneOff, type RunOptions, type RunResult } from './api/run.js';
+export { publishedPort, type PortOptions } from './api/port.js';
+export { top, type TopOptions, type ContainerProcesses } from './api/top.js';
+export { images, type ContainerImage, type ImagesOptions } from './api/images.js';
+export { listProjects, type ListProjectsOptions, type ProjectSummary } from './api/ls.js';
+export { projectEvents, type EventsOptions, type ProjectEvent } from './api/events.js';
+export { waitForServices, type WaitOptions } from './api/wait.js';
+export { copy, type CopyOptions } from './api/cp.js';
+export { kill, pause, unpause, type KillOptions, type PauseOptions, type ContainerActionResult } from './api/kill.js';
+export { stats, type StatsOptions, type ContainerStats } from './api/stats.js';
+export { attachToService, type AttachOptions, type AttachResult } from './api/attach.js';
+export { NoSuchServiceError } from './api/project-containers.js';
 
-/** Creates the project's containers (and networks, volumes) without starting them: `up --no-start`. */
-export async function create(options: UpOptions = {}): Promise<ApplyResult> {
-  const { applyProject } = await import('./api/up.js');
-  return applyProject(options, 'create');
-}
+// Images.
+export {
+  buildProjectImages, pullProjectImages, pushProjectImages,
+  type BuildCommandOptions, type BuildCommandResult, type PullCommandOptions, type PushCommandOptions,
+} from './images/api.js';
 
-/** The plan `up` would execute with these options, with a reason for every operation. Changes nothing. */
-export async function plan(options: UpOptions = {}): Promise<Plan> {
-  const { planProject } = await import('./api/up.js');
-  return planProject(options);
-}
+// Loading.
+export { loadProject, type LoadOptions } from './model/load.js';
 
-/** Starts the project's existing stopped containers, in dependency order, honouring `depends_on` conditions. */
-export async function start(options: StartOptions = {}): Promise<LifecycleResult> {
-  const { startProject } = await import('./api/lifecycle.js');
-  return startProject(options);
-}
-
-/** Stops the project's running containers, dependents before the services they depend on. */
-export async function stop(options: StopOptions = {}): Promise<LifecycleResult> {
-  const { stopProject } = await import('./api/lifecycle.js');
-  return stopProject(options);
-}
-
-/** Restarts containers (and, unless `noDeps`, the services that declared `restart: true` on them). */
-export async function restart(options: RestartOptions = {}): Promise<LifecycleResult> {
-  const { restartProject } = await import('./api/lifecycle.js');
-  return restartProject(options);
-}
-
-/** Removes the project's stopped containers (running ones too with `stop`). */
-export async function rm(options: RmOptions = {}): Promise<LifecycleResult> {
-  const { removeContainers } = await import('./api/lifecycle.js');
-  return removeContainers(options);
-}
-
-/**
- * Stops and removes the project's containers and networks; with `volumes`, its named and anonymous volumes; with
- * `rmi`, its images. Works from the project name alone when there is no compose file.
- */
-export async function down(options: DownOptions = {}): Promise<LifecycleResult> {
-  const { downProject } = await import('./api/lifecycle.js');
-  return downProject(options);
-}
-
-/** The project's containers (running ones unless `all`), sorted by name. */
-export async function ps(options: PsOptions = {}): Promise<ContainerStatus[]> {
-  const { listContainers } = await import('./api/ps.js');
-  return listContainers(options);
-}
+// Test stacks.
+export * from './stack/index.js';

@@ -16,7 +16,7 @@ import { PassThrough, Writable } from 'node:stream';
 import { execInService } from '../api/exec.js';
 import { logs } from '../api/logs.js';
 import type { ContainerStatus } from '../api/ps.js';
-import { down, plan, ps, up } from '../index.js';
+import { down, plan, ps, up } from '../api/commands.js';
 import type { Project } from '../model/types.js';
 import type { Plan } from '../reconcile/plan.js';
 import { StackEventEmitter, type StackEvent, type StackEventType, type StackListener } from './events.js';

@@ -33,7 +33,7 @@ describe('README example of the Stack API', () => {
     expect(source.trimEnd().split('\n').length).toBeLessThanOrEqual(15);
     expect(source).toContain("from 'flotilla'");
     const runnable = join(dir, 'readme-example.ts');
-    writeFileSync(runnable, source.replace("from 'flotilla'", `from ${JSON.stringify(join(ROOT, 'src/stack/index.ts'))}`));
+    writeFileSync(runnable, source.replace("from 'flotilla'", `from ${JSON.stringify(join(ROOT, 'src/index.ts'))}`));
 
     // the projects this process creates while the example runs, from the engine's events
     const owner = `${process.pid}@${hostname()}`;

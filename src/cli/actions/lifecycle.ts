@@ -17,7 +17,7 @@ interface LifecycleFlags {
 
 export async function runLifecycle(command: 'start' | 'stop' | 'restart' | 'rm' | 'down', services: string[],
   flags: GlobalOptions & LifecycleFlags): Promise<void> {
-  const api = await import('../../index.js');
+  const api = await import('../../api/commands.js');
   const base = { ...projectOptions(flags), services, noWaitLock: flags.waitLock === false, dryRun: flags.dryRun };
   const env = process.env;
   await withProgress(flags, async (hooks) => {

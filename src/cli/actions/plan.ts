@@ -17,7 +17,7 @@ interface PlanFlags extends ImageFlags {
 }
 
 export async function runPlan(services: string[], flags: GlobalOptions & PlanFlags): Promise<void> {
-  const { plan } = await import('../../index.js');
+  const { plan } = await import('../../api/commands.js');
   const result = await plan({
     ...projectOptions(flags),
     services,

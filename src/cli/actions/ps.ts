@@ -11,7 +11,7 @@ interface PsFlags {
 }
 
 export async function runPs(services: string[], flags: GlobalOptions & PsFlags): Promise<void> {
-  const { ps } = await import('../../index.js');
+  const { ps } = await import('../../api/commands.js');
   const rows = await ps({ ...projectOptions(flags), services, all: flags.all, status: flags.status });
   process.stdout.write(renderPs(rows, flags));
 }

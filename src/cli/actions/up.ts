@@ -55,7 +55,7 @@ export async function runCreate(services: string[], flags: GlobalOptions & Apply
 
 async function apply(command: 'up' | 'create', services: string[], flags: GlobalOptions & ApplyFlags): Promise<void> {
   const options = applyOptions(services, flags);
-  const api = await import('../../index.js');
+  const api = await import('../../api/commands.js');
   const images = imageProgress(flags, flags.quietPull);
   try {
     await withProgress(flags, async (hooks) => {

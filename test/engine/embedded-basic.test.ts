@@ -44,6 +44,7 @@ describe('embedded engine: containers with busybox', () => {
   afterAll(async () => {
     for (const c of await engine.listContainers()) await engine.removeContainer(c.id, { force: true, volumes: true });
     await engine.close();
+    await engine.net.cleanupAll();
     rmSync(scratch, { recursive: true, force: true });
   });
 
@@ -117,7 +118,7 @@ describe('embedded engine: containers with busybox', () => {
     await engine.stopContainer(id);
   });
 
-  it('runs with the host network, or with loopback only in its own namespace', async () => {
+  it('runs on the default bridge, with the host network, or with loopback only (none)', async () => {
     const ifaces = async (networkMode?: string) => {
       const { id } = await engine.createContainer({ image: BUSYBOX, labels: {}, networkMode, cmd: ['sh', '-c', 'ls /sys/class/net | sort'] });
       await engine.startContainer(id);
@@ -126,7 +127,8 @@ describe('embedded engine: containers with busybox', () => {
       await engine.removeContainer(id);
       return out.trim().split('\n');
     };
-    expect(await ifaces()).toEqual(['lo']);
+    expect(await ifaces()).toEqual(['eth0', 'lo']);
+    expect(await ifaces('none')).toEqual(['lo']);
     expect((await ifaces('host')).length).toBeGreaterThan(1);
   });
 });

@@ -50,7 +50,8 @@ async function hostState(m: NetworkManager) {
   const netns = (await run('ip', ['netns', 'list'])).stdout;
   const rules = (await run('iptables-save')).stdout;
   return {
-    links: links.filter((l) => l.ifalias?.startsWith(m.names.linkAliasPrefix) || l.ifname.startsWith('flt')).map((l) => l.ifname),
+    // By alias only: other data roots (tests running beside this one) have flt* links of their own.
+    links: links.filter((l) => l.ifalias?.startsWith(m.names.linkAliasPrefix)).map((l) => l.ifname),
     netns: netns.split('\n').filter((l) => l.startsWith(m.names.netnsPrefix)),
     rules: rules.split('\n').filter((l) => l.includes(`FLT-${m.names.rootKey}`)),
     helpers: findHelpers(m.store.paths.run),

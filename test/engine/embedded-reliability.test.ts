@@ -93,7 +93,9 @@ describe('embedded engine reliability', () => {
     expect(await engine.runc.list()).toEqual([]);
     expect(readFileSync('/proc/self/mountinfo', 'utf8')).not.toContain(dataRoot);
     expect(supervisorsOf(dataRoot)).toEqual([]);
+    expect(execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })).not.toContain(engine.net.names.netnsPrefix);
     await engine.close();
+    await engine.net.cleanupAll();
     expect(existsSync(engine.paths.runcRoot)).toBe(false);
     rmSync(scratch, { recursive: true, force: true });
   });

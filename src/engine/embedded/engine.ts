@@ -1,12 +1,11 @@
 /**
  * The embedded engine: daemonless containers on this host with runc, overlayfs and one supervisor process per
- * container, all state under one data root. Networking is not implemented yet (part 2): containers run in
- * their own network namespace with loopback only, or in the host's with networkMode "host".
+ * container, bridge networks with name servers and published ports (./net), all state under one data root.
  */
 import { createReadStream, promises as fs } from 'node:fs';
 import { arch, cpus, totalmem } from 'node:os';
 import type { Readable } from 'node:stream';
-import { ConflictError, EngineUnavailableError, InvalidRequestError, NotFoundError, UnsupportedError } from '../errors.js';
+import { ConflictError, EngineUnavailableError, InvalidRequestError, UnsupportedError } from '../errors.js';
 import type * as T from '../types.js';
 import { runCommand } from './command.js';
 import { createContainer, imageLowerDirs, type CreateDeps } from './containers/create.js';
@@ -23,7 +22,7 @@ import { detailsOf, summaryOf } from './containers/view.js';
 import { collectGarbage } from './images/gc.js';
 import { LayerCache } from './images/layers.js';
 import { importRootfs, loadSaveArchive, type ImportOptions } from './images/load.js';
-import { normalizedName, parseReference } from './images/reference.js';
+import { listImageSummaries } from './images/list.js';
 import { ImageStore } from './images/store.js';
 import { pullImage } from './images/pull.js';
 import { findRuntime, Runc } from './runtime/runc.js';
@@ -33,6 +32,10 @@ import { enginePaths, type EnginePaths } from './state/paths.js';
 import { matchesLabels, VolumeStore } from './volumes.js';
 import { openAttach } from './containers/attach.js';
 import { releaseHostDirs } from './runtime/host-cleanup.js';
+import { createNetworkManager, type NetworkManager } from './net/index.js';
+import { prepareStart, releasePorts, tearDownNetwork } from './containers/networking.js';
+import { recoverNetworking } from './containers/net-recovery.js';
+import { EngineNetworks } from './networks.js';
 
 const ENGINE_VERSION = '0.1.0';
 
@@ -44,6 +47,8 @@ export class EmbeddedEngine implements T.Engine {
   readonly volumes: VolumeStore;
   readonly containers: ContainerStore;
   readonly runc: Runc;
+  readonly net: NetworkManager;
+  private readonly networks: EngineNetworks;
   /** What the last recovery repaired, for diagnostics. */
   recoveryNotes: string[] = [];
   private supervisorScript?: Promise<string>;
@@ -55,6 +60,8 @@ export class EmbeddedEngine implements T.Engine {
     this.volumes = new VolumeStore(this.paths.volumes);
     this.runc = new Runc(findRuntime(), this.paths.runcRoot);
     this.containers = new ContainerStore(this.paths.containers, this.runc, this.paths.events);
+    this.net = createNetworkManager({ dataRoot: this.paths.root });
+    this.networks = new EngineNetworks(this.net, this.containers, this.paths.events, (fn) => this.locked(fn));
   }
 
   /** Creates the layout and reconciles the state on disk with what really runs. */
@@ -65,6 +72,8 @@ export class EmbeddedEngine implements T.Engine {
     }
     await this.locked(async () => {
       this.recoveryNotes = await recoverContainers(this.containers, this.runc, p.containers);
+      this.recoveryNotes.push(...(await this.net.repair()));
+      this.recoveryNotes.push(...(await recoverNetworking(this.net, await this.containers.all())));
     });
     return this;
   }
@@ -74,7 +83,7 @@ export class EmbeddedEngine implements T.Engine {
   }
 
   private createDeps(): CreateDeps {
-    return { images: this.images, layers: this.layers, layersDir: this.paths.layers, volumes: this.volumes, containers: this.containers, cgroupParent: this.paths.cgroupParent };
+    return { images: this.images, layers: this.layers, layersDir: this.paths.layers, volumes: this.volumes, containers: this.containers, cgroupParent: this.paths.cgroupParent, net: this.net };
   }
 
   private lifeDeps(): life.LifecycleDeps {
@@ -88,6 +97,15 @@ export class EmbeddedEngine implements T.Engine {
         const image = Object.values((await this.images.readIndex()).images).find((i) => i.id === record.imageId);
         if (image) return imageLowerDirs(this.createDeps(), image.layers);
         return record.layers.length ? record.layers.map((d) => this.layers.dirFor(d)) : [await this.layers.emptyLayer()];
+      },
+      network: {
+        beforeStart: async (record) => void (await prepareStart({ net: this.net, containers: this.containers }, record, (fn) => this.locked(fn))),
+        afterStop: (record) => releasePorts({ net: this.net, containers: this.containers }, record),
+        portProxy: (record) => {
+          if (record.network?.mode !== 'bridge' || !record.spec.ports?.length) return undefined;
+          const files = this.net.proxyFiles(record.id);
+          return { statusPath: files.status, configPath: files.config };
+        },
       },
     };
   }
@@ -122,13 +140,14 @@ export class EmbeddedEngine implements T.Engine {
       if (!matchesLabels(record.spec.labels, options.labels)) continue;
       const observed = await this.containers.observe(record);
       if (options.all === false && !life.isLive(observed)) continue;
-      out.push(summaryOf(observed));
+      out.push(summaryOf(observed, await this.networks.viewOf(record, life.isLive(observed))));
     }
     return out;
   }
 
   async inspectContainer(idOrName: string): Promise<T.ContainerDetails> {
-    return detailsOf(await this.containers.observe(await this.containers.get(idOrName)));
+    const observed = await this.containers.observe(await this.containers.get(idOrName));
+    return detailsOf(observed, await this.networks.viewOf(observed.record, life.isLive(observed)));
   }
 
   async createContainer(spec: T.ContainerSpec): Promise<{ id: string; warnings: string[] }> {
@@ -160,6 +179,7 @@ export class EmbeddedEngine implements T.Engine {
   async removeContainer(id: string, options: T.RemoveOptions = {}): Promise<void> {
     const record = await this.containers.get(id);
     await life.removeContainer(this.lifeDeps(), record, options);
+    await this.locked(() => tearDownNetwork({ net: this.net, containers: this.containers }, record));
     if ((await this.containers.all()).length === 0) await releaseHostDirs(this.paths.cgroupParent, this.paths.runcRoot);
     if (options.volumes && record.anonymousVolumes.length > 0) {
       await this.locked(async () => {
@@ -180,6 +200,7 @@ export class EmbeddedEngine implements T.Engine {
       if (clash && clash.id !== record.id) throw new ConflictError(`container name "${newName}" is already in use`, 'container', newName);
       const oldName = record.name;
       await this.containers.save({ ...record, name: newName });
+      await this.net.renameMember(record.id, newName);
       life.event(this.lifeDeps(), { ...record, name: newName }, 'rename', { oldName });
     });
   }
@@ -245,30 +266,30 @@ export class EmbeddedEngine implements T.Engine {
     return stats(`${this.paths.cgroupParent}/${record.id}`, pid);
   }
 
-  // ------------------------------------------------------------------------------------------ networks (part 2)
+  // ------------------------------------------------------------------------------------------ networks
 
-  async listNetworks(): Promise<T.NetworkSummary[]> {
-    return [];
+  listNetworks(options?: { labels?: T.LabelFilter; names?: string[] }): Promise<T.NetworkSummary[]> {
+    return this.networks.list(options);
   }
 
-  async inspectNetwork(idOrName: string): Promise<T.NetworkDetails> {
-    throw new NotFoundError('network', idOrName);
+  inspectNetwork(idOrName: string): Promise<T.NetworkDetails> {
+    return this.networks.inspect(idOrName);
   }
 
-  async createNetwork(spec: T.NetworkSpec): Promise<{ id: string }> {
-    throw new UnsupportedError(`cannot create network ${spec.name}: the embedded engine has no networking yet`);
+  createNetwork(spec: T.NetworkSpec): Promise<{ id: string }> {
+    return this.networks.create(spec);
   }
 
-  async removeNetwork(idOrName: string): Promise<void> {
-    throw new NotFoundError('network', idOrName);
+  removeNetwork(idOrName: string): Promise<void> {
+    return this.networks.remove(idOrName);
   }
 
-  async connectNetwork(network: string): Promise<void> {
-    throw new UnsupportedError(`cannot connect to network ${network}: the embedded engine has no networking yet`);
+  connectNetwork(network: string, container: string, options?: T.ConnectOptions): Promise<void> {
+    return this.networks.connect(network, container, options);
   }
 
-  async disconnectNetwork(network: string): Promise<void> {
-    throw new NotFoundError('network', network);
+  disconnectNetwork(network: string, container: string): Promise<void> {
+    return this.networks.disconnect(network, container);
   }
 
   // ------------------------------------------------------------------------------------------ volumes
@@ -300,23 +321,8 @@ export class EmbeddedEngine implements T.Engine {
 
   // ------------------------------------------------------------------------------------------ images
 
-  async listImages(options: { labels?: T.LabelFilter; references?: string[] } = {}): Promise<T.ImageSummary[]> {
-    const index = await this.images.readIndex();
-    const wanted = options.references?.map((r) => {
-      try {
-        return normalizedName(parseReference(r));
-      } catch {
-        return r;
-      }
-    });
-    const out: T.ImageSummary[] = [];
-    for (const image of Object.values(index.images)) {
-      if (wanted && !this.images.tagsOf(index, image.id).some((t) => wanted.includes(t)) && !wanted.includes(image.id)) continue;
-      const summary = await this.images.summary(image, index);
-      if (!matchesLabels(summary.labels, options.labels)) continue;
-      out.push(summary);
-    }
-    return out;
+  listImages(options: { labels?: T.LabelFilter; references?: string[] } = {}): Promise<T.ImageSummary[]> {
+    return listImageSummaries(this.images, options);
   }
 
   async inspectImage(ref: string): Promise<T.ImageDetails> {

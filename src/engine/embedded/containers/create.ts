@@ -1,6 +1,7 @@
 /**
  * Creating a container: its directory (the OCI bundle), the overlay root filesystem over the image layers,
- * mounts and volumes, /etc files, and config.json. Nothing runs yet. Caller holds the engine lock.
+ * mounts and volumes, its network namespace and endpoints, /etc files, and config.json. Nothing runs yet.
+ * Caller holds the engine lock.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, promises as fs } from 'node:fs';
@@ -17,7 +18,9 @@ import { resolveUser } from '../runtime/user.js';
 import { normalizeSignal } from '../command.js';
 import { writeJsonAtomic } from '../state/files.js';
 import type { VolumeStore } from '../volumes.js';
+import type { NetworkManager } from '../net/index.js';
 import { writeEtcFiles } from './etc-files.js';
+import { removeDefaultNetworkIfUnused, setUpNetwork, writeNetworkFiles, type NetworkSetup } from './networking.js';
 import { resolveMounts } from './mounts.js';
 import { initialState, type ContainerRecord } from './record.js';
 import type { ContainerStore } from './store.js';
@@ -32,6 +35,7 @@ export interface CreateDeps {
   volumes: VolumeStore;
   containers: ContainerStore;
   cgroupParent: string;
+  net: NetworkManager;
 }
 
 /** The lowerdirs of an image, unpacking any layer missing from the cache. */
@@ -42,14 +46,10 @@ export async function imageLowerDirs(deps: CreateDeps, layers: { digest: string;
   return dirs;
 }
 
-function networkWarnings(spec: ContainerSpec, hostNetwork: boolean): string[] {
-  const warnings: string[] = [];
-  const mode = spec.networkMode ?? '';
-  if (!hostNetwork && mode !== 'none' && (mode !== '' || (spec.networks?.length ?? 0) > 0)) {
-    warnings.push(`network "${mode || spec.networks?.[0]?.network}": the embedded engine has no networking yet; the container gets loopback only`);
-  }
-  if (spec.ports?.length) warnings.push('published ports are not supported by the embedded engine yet');
-  return warnings;
+function networkWarnings(spec: ContainerSpec, setup: NetworkSetup): string[] {
+  const mode = setup.network.mode;
+  if (!spec.ports?.length || mode === 'bridge') return [];
+  return [`published ports are ignored with network mode ${mode === 'container' ? spec.networkMode : mode}`];
 }
 
 export async function createContainer(deps: CreateDeps, spec: ContainerSpec): Promise<{ record: ContainerRecord; warnings: string[] }> {
@@ -61,17 +61,21 @@ export async function createContainer(deps: CreateDeps, spec: ContainerSpec): Pr
   }
   const image = await deps.images.get(spec.image);
   const imageConfig = imageConfigView(await deps.images.config(image));
-  const hostNetwork = spec.networkMode === 'host';
-  const warnings = networkWarnings(spec, hostNetwork);
   const files = deps.containers.files(id);
   await fs.mkdir(files.dir, { recursive: true, mode: 0o711 });
+  let setup: NetworkSetup | undefined;
   try {
+    const joinedHost = spec.networkMode === 'host';
+    const sharedHostname = spec.networkMode?.startsWith('container:') ? (await deps.containers.find(spec.networkMode.slice(10)))?.config.hostname : undefined;
+    const hostname = spec.hostname || sharedHostname || (joinedHost ? hostHostname() : id.slice(0, 12));
+    setup = await setUpNetwork({ net: deps.net, containers: deps.containers }, { id, name, spec }, hostname);
+    const hostNetwork = setup.hostNetwork;
+    const warnings = networkWarnings(spec, setup);
     const lowerDirs = await imageLowerDirs(deps, image.layers);
     await mountOverlay({ layersDir: deps.layersDir, lowerDirs, upper: files.upper, work: files.work, target: files.rootfs });
 
     const userSpec = spec.user ?? imageConfig.user;
     const user = await resolveUser(files.rootfs, userSpec, spec.groupAdd);
-    const hostname = spec.hostname || (hostNetwork ? hostHostname() : id.slice(0, 12));
     const command = effectiveCommand(spec, imageConfig);
     const args = [...(command.entrypoint ?? []), ...(command.cmd ?? [])];
     if (args.length === 0) throw new InvalidRequestError(`no command specified for container ${name}`);
@@ -88,7 +92,14 @@ export async function createContainer(deps: CreateDeps, spec: ContainerSpec): Pr
       volumes: deps.volumes,
       findContainer: (ref) => deps.containers.find(ref),
     });
-    const etcMounts = await writeEtcFiles(files, spec, hostname, hostNetwork, warnings);
+    const bridged = setup.network.mode === 'bridge';
+    const etcMounts = await writeEtcFiles(files, spec, hostname, hostNetwork, bridged ? [] : warnings);
+    // Sharing another container's namespace means sharing its names and resolver too.
+    const shared = setup.shareEtcOf ? deps.containers.files(setup.shareEtcOf.id) : undefined;
+    if (shared) {
+      const source: Record<string, string> = { '/etc/hosts': shared.hosts, '/etc/hostname': shared.hostname, '/etc/resolv.conf': shared.resolvConf };
+      for (const m of etcMounts) m.source = source[m.destination] ?? m.source;
+    }
     let initPath: string | undefined;
     if (spec.init) {
       initPath = INIT_CANDIDATES.find((p) => existsSync(p));
@@ -103,6 +114,7 @@ export async function createContainer(deps: CreateDeps, spec: ContainerSpec): Pr
       user,
       mounts: [...etcMounts, ...mounts.oci],
       hostNetwork,
+      ...(setup.netnsPath ? { netnsPath: setup.netnsPath } : {}),
       cgroupsPath: `${deps.cgroupParent}/${id}`,
       initPath,
     });
@@ -136,14 +148,20 @@ export async function createContainer(deps: CreateDeps, spec: ContainerSpec): Pr
       mounts: mounts.info,
       anonymousVolumes: mounts.anonymousVolumes,
       hostNetwork,
+      network: setup.network,
       restartPolicy: spec.restartPolicy ?? { name: 'no' },
       stopSignal,
       stopTimeoutSec: spec.stopTimeoutSec ?? 10,
     };
+    if (bridged) await writeNetworkFiles({ net: deps.net, containers: deps.containers }, record, files);
     await writeJsonAtomic(files.state, initialState());
     await deps.containers.save(record);
     return { record, warnings };
   } catch (err) {
+    if (setup?.network.mode === 'bridge') {
+      await deps.net.removeNetns(id).catch(() => undefined);
+      await removeDefaultNetworkIfUnused(deps.net);
+    }
     await unmount(files.rootfs).catch(() => undefined);
     await fs.rm(files.dir, { recursive: true, force: true });
     throw err;

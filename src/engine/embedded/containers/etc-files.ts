@@ -1,7 +1,8 @@
 /**
  * /etc/hostname, /etc/hosts and /etc/resolv.conf of a container: files in its directory, bind-mounted over
- * the image's. Without networking (part 1) a container in its own namespace has loopback only, so its own
- * hostname resolves to 127.0.0.1; with the host's network it sees the host's hosts and resolv.conf.
+ * the image's. These are the files of a container without a bridge network: with loopback only its own
+ * hostname resolves to 127.0.0.1; with the host's network it sees the host's hosts and resolv.conf. A bridged
+ * container's hosts and resolv.conf are then rewritten by ./networking.ts.
  * These files are written in place, never renamed: a bind mount pins the inode.
  */
 import { promises as fs } from 'node:fs';
@@ -27,7 +28,7 @@ function extraHostLines(spec: ContainerSpec, warnings: string[]): string[] {
     const ip = entry.slice(sep + 1).replace(/^\[|\]$/g, '');
     if (sep <= 0 || !ip) continue;
     if (ip === 'host-gateway') {
-      warnings.push(`extra host ${name}: host-gateway needs networking, which the embedded engine does not have yet`);
+      warnings.push(`extra host ${name}: host-gateway needs a bridge network; this container has none`);
       continue;
     }
     lines.push(`${ip}\t${name}`);

@@ -23,6 +23,13 @@ export interface LifecycleDeps {
   layersDir: string;
   supervisorEntry: () => Promise<string>;
   lowerDirs: (record: ContainerRecord) => Promise<string[]>;
+  /** Networking around a run: endpoints and published ports before the launch, ports released after the stop. */
+  network: {
+    beforeStart(record: ContainerRecord): Promise<void>;
+    afterStop(record: ContainerRecord): Promise<void>;
+    /** The port proxy the supervisor stops when the container ends for good, if it has one. */
+    portProxy(record: ContainerRecord): { statusPath: string; configPath: string } | undefined;
+  };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -51,6 +58,18 @@ export async function startContainer(deps: LifecycleDeps, record: ContainerRecor
   if (record.spec.stdinOpen && !(await exists(files.stdinFifo))) await runOk('mkfifo', ['-m', '600', files.stdinFifo]);
   // Leftovers of a crashed run would make `runc run` fail with "exists"; only look when there are some.
   if (await exists(join(deps.runc.root, record.id))) await deps.runc.delete(record.id);
+  // A port taken by someone else fails the start here, with nothing running.
+  await deps.network.beforeStart(record);
+  let launched = false;
+  try {
+    launched = await launch(deps, record, observed.runtime.exits);
+  } finally {
+    if (!launched) await deps.network.afterStop(record).catch(() => undefined);
+  }
+}
+
+async function launch(deps: LifecycleDeps, record: ContainerRecord, exits: number): Promise<boolean> {
+  const files = deps.containers.files(record.id);
   const state = await launchSupervisor(await deps.supervisorEntry(), {
     id: record.id,
     name: record.name,
@@ -65,11 +84,13 @@ export async function startContainer(deps: LifecycleDeps, record: ContainerRecor
     tty: record.spec.tty ?? false,
     stdinOpen: record.spec.stdinOpen ?? false,
     stdinOnce: record.spec.stdinOnce ?? false,
-    previous: { restartCount: 0, exits: observed.runtime.exits },
+    previous: { restartCount: 0, exits },
+    portProxy: deps.network.portProxy(record),
   });
   if (state.error && !state.startedAt) {
     throw new EngineError(`cannot start container ${record.name}: ${state.error}`);
   }
+  return true;
 }
 
 /** Waits until the supervisor recorded that the container is no longer running. */
@@ -89,6 +110,11 @@ async function waitStopped(deps: LifecycleDeps, record: ContainerRecord, timeout
 }
 
 export async function stopContainer(deps: LifecycleDeps, record: ContainerRecord, options: StopOptions = {}): Promise<void> {
+  await stopRunning(deps, record, options);
+  await deps.network.afterStop(record);
+}
+
+async function stopRunning(deps: LifecycleDeps, record: ContainerRecord, options: StopOptions): Promise<void> {
   const observed = await deps.containers.observe(record);
   if (!isLive(observed)) return;
   const files = deps.containers.files(record.id);
@@ -118,7 +144,7 @@ export async function killContainer(deps: LifecycleDeps, record: ContainerRecord
   await fs.writeFile(deps.containers.files(record.id).stopRequested, '');
   await deps.runc.kill(record.id, sig);
   event(deps, record, 'kill', { signal: sig });
-  if (sig === 'SIGKILL') await waitStopped(deps, record, 10_000);
+  if (sig === 'SIGKILL' && (await waitStopped(deps, record, 10_000))) await deps.network.afterStop(record);
 }
 
 export async function pauseContainer(deps: LifecycleDeps, record: ContainerRecord): Promise<void> {

@@ -29,9 +29,31 @@ export interface ContainerRecord {
   /** Volumes created for this container (image VOLUMEs, anonymous mounts), removed with `volumes: true`. */
   anonymousVolumes: string[];
   hostNetwork: boolean;
+  /** How the container is networked (absent in records written before networking: host or loopback only). */
+  network?: ContainerNetwork;
   restartPolicy: RestartPolicy;
   stopSignal: string;
   stopTimeoutSec: number;
+}
+
+/** One network a container is attached to, as asked: enough to attach it again after a reboot. */
+export interface EndpointConfig {
+  networkId: string;
+  networkName: string;
+  aliases: string[];
+  ipv4Address?: string;
+  macAddress?: string;
+}
+
+export interface ContainerNetwork {
+  /** host: the host's namespace; none: loopback only; bridge: own namespace on bridges; container: another's. */
+  mode: 'host' | 'none' | 'bridge' | 'container';
+  /** mode container: the container whose namespace (and /etc files) this one shares. */
+  container?: string;
+  /** mode bridge: the named namespace (/run/netns/...), kept across restarts. */
+  netnsPath?: string;
+  /** mode bridge: attachments in priority order; the first carries the default route and the published ports. */
+  endpoints: EndpointConfig[];
 }
 
 export type RuntimeStatus = 'created' | 'running' | 'restarting' | 'exited' | 'dead';
@@ -79,6 +101,11 @@ export interface SupervisorConfig {
   stdinOnce: boolean;
   /** restartCount and exits carried over from the previous run of this container. */
   previous: { restartCount: number; exits: number };
+  /**
+   * The container's port proxy (its status file and config path): stopped when the container ends for good, so
+   * its host ports are free once it exited, as with Docker; a restart by policy keeps it.
+   */
+  portProxy?: { statusPath: string; configPath: string };
 }
 
 export function initialState(): RuntimeState {

@@ -32,7 +32,10 @@ export function humanStatus(o: Observed): string {
   }
 }
 
-export function summaryOf(o: Observed): ContainerSummary {
+/** What the network manager knows of a container: its networks and (while it runs) its published ports. */
+export type NetworkView = Pick<ContainerSummary, 'networks' | 'ports'>;
+
+export function summaryOf(o: Observed, net: NetworkView): ContainerSummary {
   const { record } = o;
   const command = [...(record.config.entrypoint ?? []), ...(record.config.cmd ?? [])].join(' ');
   return {
@@ -44,18 +47,18 @@ export function summaryOf(o: Observed): ContainerSummary {
     state: o.state,
     status: humanStatus(o),
     created: record.created,
-    ports: [],
-    networks: record.hostNetwork ? { host: { networkId: 'host' } } : {},
+    ports: net.ports,
+    networks: net.networks,
     mounts: record.mounts,
     command,
   };
 }
 
-export function detailsOf(o: Observed): ContainerDetails {
+export function detailsOf(o: Observed, net: NetworkView): ContainerDetails {
   const { record, runtime } = o;
   const live = o.state === 'running' || o.state === 'paused';
   return {
-    ...summaryOf(o),
+    ...summaryOf(o, net),
     exitCode: runtime.exitCode,
     startedAt: runtime.startedAt,
     finishedAt: runtime.finishedAt,

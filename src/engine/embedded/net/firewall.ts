@@ -19,6 +19,11 @@ export interface BridgeRules {
 
 type Table = 'filter' | 'nat';
 
+/** Whether an `iptables -S` line carries the comment `tag` (iptables-nft prints it quoted, legacy may not). */
+function carriesTag(line: string, tag: string): boolean {
+  return line.split(/\s+/).some((word) => word === tag || word === `"${tag}"`);
+}
+
 async function iptables(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return runCommand('iptables', ['-w', ...args]);
 }
@@ -81,6 +86,21 @@ export class Firewall {
     if (input) await run('iptables-restore', ['--noflush'], input);
   }
 
+  /** Whether this root's chains are there and jumped to (the rules inside are `hasBridge`'s business). */
+  async hasJumps(): Promise<boolean> {
+    for (const hook of this.hooks) {
+      if ((await iptables(['-t', hook.table, '-C', hook.builtin, '-j', hook.chain])).code !== 0) return false;
+    }
+    return true;
+  }
+
+  /** Whether `current` (from listRules) holds every rule of the bridge, by count of rules carrying its tag. */
+  hasBridge(current: { line: string }[], rules: BridgeRules): boolean {
+    const tag = this.names.ruleTag(rules.bridge);
+    const { filter, nat } = this.ruleLines(rules);
+    return current.filter((r) => carriesTag(r.line, tag)).length === filter.length + nat.length;
+  }
+
   async addBridge(rules: BridgeRules): Promise<void> {
     await this.ensureChains();
     await this.removeBridge(rules.bridge); // idempotent: a repair never doubles the rules
@@ -101,7 +121,7 @@ export class Firewall {
 
   async removeBridge(bridge: string): Promise<void> {
     const tag = this.names.ruleTag(bridge);
-    const mine = (await this.listRules()).filter((r) => r.line.split(/\s+/).includes(tag));
+    const mine = (await this.listRules()).filter((r) => carriesTag(r.line, tag));
     const deletes = (table: Table) => mine.filter((r) => r.table === table).map((r) => r.line.replace(/^-A /, '-D '));
     await this.restore(deletes('filter'), deletes('nat'));
   }

@@ -16,7 +16,7 @@ import { Firewall } from './firewall.js';
 import { hostPrefixes } from './host.js';
 import { leaseAddress, planSubnet } from './ipam.js';
 import * as v4 from './ipv4.js';
-import { createBridge, createEndpoint, createNamedNetns, deleteLink, deleteNamedNetns, freeInterfaceName, linkExists, setDefaultRoute } from './links.js';
+import { createBridge, createEndpoint, createNamedNetns, deleteLink, deleteNamedNetns, freeInterfaceName, listLinks, setDefaultRoute } from './links.js';
 import { withLock } from '../state/lock.js';
 import { NameServers } from './name-servers.js';
 import { hostNames, type HostNames } from './naming.js';
@@ -258,6 +258,19 @@ export class NetworkManager {
     }
   }
 
+  /** A renamed container answers to its new name (and no longer to the old one) on every network. */
+  async renameMember(containerId: string, newName: string): Promise<void> {
+    await this.locked(async () => {
+      for (const record of await this.store.list()) {
+        const m = record.members[containerId];
+        if (!m) continue;
+        m.names = [...new Set(m.names.map((n) => (n === m.containerName ? newName : n)))];
+        m.containerName = newName;
+        await this.store.save(record);
+      }
+    });
+  }
+
   /** The container's attachments, in the order they were made. */
   async attachments(containerId: string): Promise<Attachment[]> {
     await this.init();
@@ -295,6 +308,11 @@ export class NetworkManager {
     return this.init().then(() => this.ports.unpublish(containerId));
   }
 
+  /** Where the container's port proxy keeps its config and status (its supervisor stops it on a final exit). */
+  proxyFiles(containerId: string): { config: string; status: string } {
+    return this.ports.files(containerId);
+  }
+
   published(containerId: string): Promise<PublishedPort[]> {
     return this.init().then(() => this.ports.published(containerId));
   }
@@ -326,20 +344,32 @@ export class NetworkManager {
 
   /**
    * Brings every network back to its recorded state: bridges, rules, name servers (after a reboot, or a helper
-   * that died), and forgets members whose namespace is gone. Returns what it repaired.
+   * that died), and forgets members whose namespace is gone. Returns what it repaired. An intact network is left
+   * alone: re-adding its rules would briefly drop its traffic, and every command opening the engine repairs.
    */
   async repair(): Promise<string[]> {
     return this.locked(async () => {
       const notes: string[] = [];
-      for (const record of await this.store.list()) {
-        if (!(await linkExists(record.bridge))) notes.push(`network ${record.name}: bridge ${record.bridge} re-created`);
+      const records = await this.store.list();
+      if (!records.length) return notes;
+      const links = new Set((await listLinks()).map((l) => l.ifname));
+      const rules = await this.firewall.listRules();
+      const jumps = await this.firewall.hasJumps();
+      for (const record of records) {
+        let changed = false;
         for (const m of Object.values(record.members)) {
-          if (existsSync(m.netnsPath) && (await linkExists(m.hostVeth))) continue;
+          if (existsSync(m.netnsPath) && links.has(m.hostVeth)) continue;
           await deleteLink(m.hostVeth);
           delete record.members[m.containerId];
+          changed = true;
           notes.push(`network ${record.name}: ${m.containerName} dropped (its namespace or veth is gone)`);
         }
-        await this.store.save(record);
+        if (changed) await this.store.save(record);
+        const bridgeUp = links.has(record.bridge);
+        const rulesUp = jumps && this.firewall.hasBridge(rules, { bridge: record.bridge, subnet: record.subnet, gateway: record.gateway, internal: record.internal });
+        if (bridgeUp && rulesUp && (await this.nameServers.running(record.id))) continue;
+        if (!bridgeUp) notes.push(`network ${record.name}: bridge ${record.bridge} re-created`);
+        else if (!rulesUp) notes.push(`network ${record.name}: firewall rules restored`);
         await this.bringUp(record);
       }
       return notes;

@@ -18,11 +18,16 @@ export class NameServers {
     return { config: `${base}.json`, status: `${base}.status.json`, log: `${base}.log` };
   }
 
+  async running(networkId: string): Promise<boolean> {
+    const files = this.files(networkId);
+    const status = await readJson<HelperStatus>(files.status).catch(() => undefined);
+    return !!status?.ok && helperAlive(status.pid, files.config);
+  }
+
   /** Starts the network's name server unless it runs. */
   async ensure(record: NetworkRecord): Promise<void> {
     const files = this.files(record.id);
-    const status = await readJson<HelperStatus>(files.status).catch(() => undefined);
-    if (status?.ok && helperAlive(status.pid, files.config)) return;
+    if (await this.running(record.id)) return;
     const config: DnsConfig = { recordPath: this.store.recordPath(record.id), gateway: record.gateway, statusPath: files.status, resolvConfPath: this.resolvConfPath };
     await writeJsonAtomic(files.config, config);
     const started = await startHelper<HelperStatus & { error?: string }>({

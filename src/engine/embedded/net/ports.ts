@@ -46,7 +46,7 @@ export class PortPublisher {
     private readonly helperCache: string,
   ) {}
 
-  private files(containerId: string) {
+  files(containerId: string) {
     const base = join(this.runDir, `proxy-${containerId}`);
     return { config: `${base}.json`, status: `${base}.status.json`, log: `${base}.log` };
   }
@@ -67,6 +67,8 @@ export class PortPublisher {
       throw err;
     }
     if (!status.ok) {
+      // It exits on its own after saying so; make sure it is gone before the caller looks.
+      await stopHelper(status.pid, f.config);
       await this.removeFiles(containerId);
       throw await publishError(status.error!);
     }

@@ -3,8 +3,8 @@
  * defaults: its capability set, masked and read-only /proc and /sys paths, a 64 MiB /dev/shm, the
  * ping_group_range sysctl, and the usual device allow-list. Docker's seccomp profile is not applied.
  *
- * Networking (part 1): a container gets its own network namespace, in which runc brings up loopback only,
- * unless networkMode is "host" (the host's namespace).
+ * Networking: a container joins the namespace it is given (a named one the engine plumbed onto its bridges, or
+ * another container's); without one, runc makes a fresh namespace with loopback only, unless hostNetwork.
  */
 import { readFileSync } from 'node:fs';
 import { InvalidRequestError } from '../../errors.js';
@@ -50,6 +50,8 @@ export interface SpecInput {
   /** Mounts beyond the standard ones: volumes, binds, tmpfs, /etc files. */
   mounts: OciMount[];
   hostNetwork: boolean;
+  /** The network namespace to join; absent (and not hostNetwork): a new one with loopback only. */
+  netnsPath?: string;
   cgroupsPath: string;
   /** Host path of a static init binary to run as PID 1 (compose `init: true`). */
   initPath?: string;
@@ -135,12 +137,12 @@ function resources(spec: ContainerSpec): Record<string, unknown> {
   return out;
 }
 
-function namespaces(spec: ContainerSpec, hostNetwork: boolean): { type: string }[] {
-  const list = [{ type: 'mount' }];
+function namespaces(spec: ContainerSpec, hostNetwork: boolean, netnsPath?: string): { type: string; path?: string }[] {
+  const list: { type: string; path?: string }[] = [{ type: 'mount' }];
   if (spec.pidMode !== 'host') list.push({ type: 'pid' });
   if (spec.ipcMode !== 'host') list.push({ type: 'ipc' });
   if (spec.utsMode !== 'host') list.push({ type: 'uts' });
-  if (!hostNetwork) list.push({ type: 'network' });
+  if (!hostNetwork) list.push(netnsPath ? { type: 'network', path: netnsPath } : { type: 'network' });
   return list;
 }
 
@@ -174,7 +176,7 @@ export function buildOciConfig(input: SpecInput): OciConfig {
     mounts.push({ destination: '/sbin/docker-init', type: 'bind', source: input.initPath, options: ['rbind', 'ro', 'rprivate'] });
   }
   const linux: Record<string, unknown> = {
-    namespaces: namespaces(spec, input.hostNetwork),
+    namespaces: namespaces(spec, input.hostNetwork, input.netnsPath),
     cgroupsPath: input.cgroupsPath,
     resources: resources(spec),
     sysctl: sysctls,

@@ -191,6 +191,24 @@ function shouldRestart(code: number): boolean {
   }
 }
 
+/** Stops the container's port proxy (verified by its command line, so a recycled pid is never signalled). */
+async function stopPortProxy(): Promise<void> {
+  const proxy = config.portProxy;
+  if (!proxy) return;
+  const pid = readJsonSync<{ pid?: number }>(proxy.statusPath)?.pid;
+  const isProxy = () => {
+    try {
+      return !!pid && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(proxy.configPath);
+    } catch {
+      return false;
+    }
+  };
+  if (!isProxy()) return;
+  process.kill(pid!, 'SIGTERM');
+  for (let i = 0; i < 200 && isProxy(); i++) await sleep(10);
+  if (isProxy()) process.kill(pid!, 'SIGKILL');
+}
+
 async function main(): Promise<void> {
   writeFileSync(files.supervisorPid, `${process.pid}\n`);
   // The engine stops a container through runc; a TERM sent to us is treated as a stop request too.
@@ -211,6 +229,8 @@ async function main(): Promise<void> {
     }
     const finishedAt = new Date().toISOString();
     const restart = shouldRestart(code);
+    // Before the exit is recorded: whoever waits for it (a stop, then a start) must not race this.
+    if (!restart) await stopPortProxy();
     save({ status: restart ? 'restarting' : 'exited', pid: 0, exitCode: code, finishedAt, exits: state.exits + 1 });
     event('die', { exitCode: String(code) });
     if (!restart) break;

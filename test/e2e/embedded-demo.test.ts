@@ -1,0 +1,261 @@
+/**
+ * The CLI on the embedded engine with no Docker daemon reachable (DOCKER_HOST points at a socket nobody serves,
+ * `--engine auto`), in a temporary data root filled from the test image cache: the nginx-node-redis example
+ * answers through nginx → node → redis on its published port; a 10-service project comes up and goes down;
+ * `up` killed with SIGKILL at several points converges on the next `up`. After each `down`, nothing of the data
+ * root is left on the host: no bridge, veth, namespace, firewall rule, helper or supervisor process, mount.
+ * Needs root, runc, overlayfs and the image archives of scripts/test-env.sh.
+ */
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createServer } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createEmbeddedEngine, ensureDataRootImages } from '../../src/engine/embedded/index.js';
+import { imageCacheDir } from '../../src/engine/embedded/images/cache.js';
+import { hostNames } from '../../src/engine/embedded/net/naming.js';
+import { enginePaths } from '../../src/engine/embedded/state/paths.js';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const CLI = join(ROOT, 'dist/cli/main.js');
+const IMAGES = ['flotilla-test/busybox:latest', 'flotilla-test/nginx:bookworm', 'flotilla-test/node:bookworm', 'flotilla-test/redis:bookworm'];
+const usable = process.getuid?.() === 0 && existsSync(join(imageCacheDir(), 'index.tsv'));
+
+const scratch = mkdtempSync(join(tmpdir(), 'flotilla-emb-demo-'));
+const dataRoot = join(scratch, 'data');
+const suffix = Math.random().toString(36).slice(2, 7);
+const env = { ...process.env, CI: 'true', DOCKER_HOST: 'unix:///nonexistent.sock', FLOTILLA_DATA_ROOT: dataRoot, FLOTILLA_ENGINE: '' };
+
+interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function cli(project: string, args: string[], extraEnv: NodeJS.ProcessEnv = {}): ChildProcess {
+  return spawn(process.execPath, [CLI, '--engine', 'auto', '--progress', 'plain', '-p', project, ...args], {
+    cwd: scratch,
+    env: { ...env, ...extraEnv },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+function finished(child: ChildProcess): Promise<RunResult> {
+  return new Promise((done) => {
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (code, signal) => done({ code: code ?? (signal ? 137 : -1), stdout, stderr }));
+  });
+}
+
+const run = (project: string, args: string[], extraEnv: NodeJS.ProcessEnv = {}) => finished(cli(project, args, extraEnv));
+
+function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const server = createServer();
+    server.on('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => done(port));
+    });
+  });
+}
+
+/** Everything of the data root the host still shows (each list empty after a `down`). */
+function hostLeftovers(): Record<string, string[]> {
+  const names = hostNames(dataRoot);
+  const paths = enginePaths(dataRoot);
+  const links = JSON.parse(execFileSync('ip', ['-j', '-d', 'link', 'show'], { encoding: 'utf8' })) as { ifname: string; ifalias?: string }[];
+  const processes: string[] = [];
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p) && Number(p) !== process.pid)) {
+    try {
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+      if (cmdline.includes(dataRoot)) processes.push(`${pid} ${cmdline}`);
+    } catch {
+      // gone
+    }
+  }
+  const runc = spawnSync('runc', ['--root', paths.runcRoot, 'list', '-q'], { encoding: 'utf8' }).stdout ?? '';
+  return {
+    links: links.filter((l) => l.ifalias?.startsWith(names.linkAliasPrefix)).map((l) => l.ifname),
+    netns: execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).split('\n').filter((l) => l.startsWith(names.netnsPrefix)),
+    rules: execFileSync('iptables-save', { encoding: 'utf8' }).split('\n').filter((l) => l.includes(`FLT-${names.rootKey}`)),
+    processes,
+    mounts: readFileSync('/proc/mounts', 'utf8').split('\n').filter((l) => l.includes(dataRoot)),
+    runc: runc.split('\n').filter(Boolean),
+    containers: readdirSync(paths.containers),
+    networks: existsSync(join(dataRoot, 'net', 'networks')) ? readdirSync(join(dataRoot, 'net', 'networks')) : [],
+  };
+}
+
+const NOTHING = { links: [], netns: [], rules: [], processes: [], mounts: [], runc: [], containers: [], networks: [] };
+
+/** A project of `count` idle busybox services that stop at once on TERM. */
+function busyboxProject(count: number): string {
+  const file = join(scratch, `busybox-${count}.yaml`);
+  const services = Array.from({ length: count }, (_, i) => [
+    `  s${i + 1}:`,
+    '    image: flotilla-test/busybox:latest',
+    `    command: ["sh", "-c", "trap 'exit 0' TERM; while :; do sleep 1; done"]`,
+    '    stop_grace_period: 2s',
+  ].join('\n'));
+  writeFileSync(file, `services:\n${services.join('\n')}\n`);
+  return file;
+}
+
+/** The project's containers as the engine sees them: name → state. */
+async function projectStates(project: string): Promise<Record<string, string>> {
+  const engine = await createEmbeddedEngine({ dataRoot });
+  try {
+    const list = await engine.listContainers({ labels: { 'com.docker.compose.project': project } });
+    return Object.fromEntries(list.map((c) => [c.name, c.state]));
+  } finally {
+    await engine.close();
+  }
+}
+
+beforeAll(async () => {
+  if (!usable) return;
+  spawnSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: ROOT, stdio: 'ignore' });
+  if (!existsSync(CLI)) throw new Error(`the CLI was not built: ${CLI} missing`);
+  await ensureDataRootImages(dataRoot, { refs: IMAGES });
+});
+
+afterAll(async () => {
+  if (usable && existsSync(dataRoot)) {
+    // Whatever a failed test left: containers first (their supervisors, mounts), then the networking.
+    const engine = await createEmbeddedEngine({ dataRoot });
+    for (const c of await engine.listContainers()) await engine.removeContainer(c.id, { force: true, volumes: true }).catch(() => undefined);
+    for (const n of await engine.listNetworks()) await engine.removeNetwork(n.id).catch(() => undefined);
+    await engine.close();
+    await engine.net.cleanupAll();
+  }
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+describe.skipIf(!usable)('embedded engine through the CLI, no daemon', () => {
+  it('picks the embedded engine with --engine auto; image load, import and ls fill and show its store', async () => {
+    const { createEngine } = await import('../../src/engine/select.js');
+    const fresh = join(scratch, 'fresh');
+    const auto = await createEngine({ engine: 'auto', env, embedded: { dataRoot: fresh } });
+    expect(auto.kind).toBe('embedded');
+    await auto.close();
+
+    const freshEnv = { FLOTILLA_DATA_ROOT: fresh };
+    const busybox = (await import('../../src/engine/embedded/images/cache.js')).readImageCache();
+    const archive = (await busybox).find((i) => i.ref === IMAGES[0])!.archive;
+    const load = await run('unused', ['image', 'load', '-i', archive], freshEnv);
+    expect(load.code, load.stderr).toBe(0);
+    expect(load.stdout).toBe(`Loaded image: ${IMAGES[0]}\n`);
+
+    const rootfs = join(scratch, 'rootfs');
+    execFileSync('mkdir', ['-p', rootfs]);
+    execFileSync('cp', ['/bin/busybox', join(rootfs, 'busybox')]);
+    execFileSync('tar', ['-C', rootfs, '-cf', join(scratch, 'rootfs.tar'), '.']);
+    const imported = await run('unused', ['image', 'import', join(scratch, 'rootfs.tar'), 'embdemo/imported:v1', '-c', 'CMD ["/busybox", "echo", "imported-ok"]'], freshEnv);
+    expect(imported.code, imported.stderr).toBe(0);
+    expect(imported.stdout).toMatch(/^sha256:[0-9a-f]{64}\n$/);
+
+    const ls = await run('unused', ['image', 'ls', '--format', 'json'], freshEnv);
+    expect(ls.code, ls.stderr).toBe(0);
+    const listed = (JSON.parse(ls.stdout) as { Repository: string; Tag: string; ID: string }[]).map((i) => `${i.Repository}:${i.Tag}`);
+    expect(listed.sort()).toEqual(['embdemo/imported:v1', IMAGES[0]].sort());
+
+    const engine = await createEmbeddedEngine({ dataRoot: fresh });
+    try {
+      const { id } = await engine.createContainer({ name: `imported-${suffix}`, image: 'embdemo/imported:v1', labels: {}, networkMode: 'none' });
+      await engine.startContainer(id);
+      expect((await engine.waitContainer(id)).exitCode).toBe(0);
+      let out = '';
+      for await (const chunk of engine.containerLogs(id)) out += chunk.data.toString();
+      expect(out).toBe('imported-ok\n');
+      await engine.removeContainer(id);
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('runs examples/nginx-node-redis: visits counted through nginx → node → redis; down leaves nothing', async () => {
+    const project = `embdemo-${suffix}`;
+    const file = join(ROOT, 'examples/nginx-node-redis/compose.yaml');
+    const port = await freePort();
+    const up = await run(project, ['-f', file, 'up', '-d', '--wait'], { NGINX_PORT: String(port) });
+    expect(up.code, up.stdout + up.stderr).toBe(0);
+    try {
+      const counts: number[] = [];
+      const servers = new Set<string>();
+      for (let i = 0; i < 6; i++) {
+        const response = await fetch(`http://127.0.0.1:${port}/`);
+        expect(response.status).toBe(200);
+        const text = await response.text();
+        const match = /^(\S+): Number of visits is: (\d+)$/m.exec(text);
+        expect(match, text).not.toBeNull();
+        servers.add(match![1]!);
+        counts.push(Number(match![2]));
+      }
+      expect(counts).toEqual(counts.map((_, i) => counts[0]! + i));
+      expect([...servers].sort()).toEqual(['web1', 'web2']);
+    } finally {
+      const down = await run(project, ['-f', file, 'down']);
+      expect(down.code, down.stdout + down.stderr).toBe(0);
+    }
+    expect(hostLeftovers()).toEqual(NOTHING);
+  });
+
+  it('brings up 10 busybox services and takes them down', async () => {
+    const project = `emb10-${suffix}`;
+    const file = busyboxProject(10);
+    const up = await run(project, ['-f', file, 'up', '-d']);
+    expect(up.code, up.stdout + up.stderr).toBe(0);
+    const states = await projectStates(project);
+    expect(Object.keys(states)).toHaveLength(10);
+    expect(new Set(Object.values(states))).toEqual(new Set(['running']));
+    const down = await run(project, ['-f', file, 'down']);
+    expect(down.code, down.stdout + down.stderr).toBe(0);
+    expect(hostLeftovers()).toEqual(NOTHING);
+  });
+
+  it('kill -9 of the CLI in the middle of `up`, then `up` again: converges, nothing leaked (4 iterations)', async () => {
+    const project = `embkill-${suffix}`;
+    const file = busyboxProject(10);
+    // Where to kill: as soon as the progress shows this many lines matching, so each lands in a different phase.
+    const points = [
+      { what: 'the first container create', pattern: / Container \S+ +Creating/, count: 1 },
+      { what: 'four containers created', pattern: / Container \S+ +Created/, count: 4 },
+      { what: 'two containers started', pattern: / Container \S+ +Started/, count: 2 },
+      { what: 'eight containers started', pattern: / Container \S+ +Started/, count: 8 },
+    ];
+    for (const point of points) {
+      // Each iteration starts from an empty project, so each kill point is reached again.
+      const interrupted = cli(project, ['-f', file, 'up', '-d']);
+      const result = finished(interrupted);
+      let seen = 0;
+      const watch = (d: Buffer) => {
+        seen += d.toString().split('\n').filter((l) => point.pattern.test(l)).length;
+        if (seen >= point.count) interrupted.kill('SIGKILL');
+      };
+      interrupted.stdout!.on('data', watch);
+      interrupted.stderr!.on('data', watch);
+      const killed = await result;
+      expect(killed.code, `the kill after ${point.what} came too late: ${killed.stdout}${killed.stderr}`).toBe(137);
+      const again = await run(project, ['-f', file, 'up', '-d']);
+      expect(again.code, `after a kill after ${point.what}: ${again.stdout}${again.stderr}`).toBe(0);
+      const states = await projectStates(project);
+      expect(Object.keys(states).sort(), `after a kill after ${point.what}`).toEqual(Array.from({ length: 10 }, (_, i) => `${project}-s${i + 1}-1`).sort());
+      expect(new Set(Object.values(states))).toEqual(new Set(['running']));
+      // Exactly one container's worth of everything per service: no duplicate mount, namespace or supervisor.
+      const left = hostLeftovers();
+      expect(left.mounts.filter((m) => m.includes('/rootfs'))).toHaveLength(10);
+      expect(left.netns).toHaveLength(10);
+      expect(left.runc).toHaveLength(10);
+      expect(left.containers).toHaveLength(10);
+      const down = await run(project, ['-f', file, 'down']);
+      expect(down.code, down.stdout + down.stderr).toBe(0);
+      expect(hostLeftovers(), `after a kill after ${point.what}`).toEqual(NOTHING);
+    }
+  });
+});

@@ -1,10 +1,10 @@
 /**
  * Content-addressed blobs (OCI image-layout style: blobs/sha256/<hex>). A blob is written to a temporary file
- * while its sha256 is computed and only renamed into place when it matches the expected digest, so a blob
- * present under a name always has that content.
+ * while its sha256 is computed, flushed to disk, and only renamed into place when it matches the expected digest,
+ * so a blob present under a name always has that content; a failed write (a full disk) removes its temporary.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, promises as fs } from 'node:fs';
+import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -41,7 +41,9 @@ export class BlobStore {
       },
     });
     try {
-      await pipeline(source, counter, (await fs.open(tmp, 'w', 0o644)).createWriteStream());
+      // flush: fsync before the stream finishes. The rename below vouches for the content, so it must be on
+      // disk first, and a write the disk lost must fail here rather than later.
+      await pipeline(source, counter, createWriteStream(tmp, { mode: 0o644, flush: true }));
       const digest = `sha256:${hash.digest('hex')}`;
       if (expected?.digest && expected.digest !== digest) {
         throw new LayerDigestError(`blob digest mismatch: expected ${expected.digest}, got ${digest}`);
@@ -65,8 +67,18 @@ export class BlobStore {
     if (!(await this.has(digest))) {
       await fs.mkdir(this.dir, { recursive: true });
       const tmp = join(this.dir, `.partial-${randomBytes(6).toString('hex')}`);
-      await fs.writeFile(tmp, buffer, { mode: 0o644 });
-      await fs.rename(tmp, this.path(digest));
+      try {
+        const handle = await fs.open(tmp, 'w', 0o644);
+        try {
+          await handle.writeFile(buffer);
+          await handle.sync();
+        } finally {
+          await handle.close();
+        }
+        await fs.rename(tmp, this.path(digest));
+      } finally {
+        await fs.rm(tmp, { force: true });
+      }
     }
     return { digest, size: buffer.length };
   }

@@ -1,16 +1,19 @@
 /**
  * The layer cache: each layer unpacked once into layers/<diff_id hex>/, ready to be an overlayfs lowerdir.
  * Overlay lowerdirs hold one layer's diff each and do not depend on their parents, so the diff_id is the key.
- * A layer is unpacked into a temporary directory and renamed into place only once its diff_id checked out,
- * so a present directory is always a complete, verified layer.
+ * A layer is unpacked into a temporary directory and renamed into place only once its diff_id checked out and
+ * its files are on disk, so a present directory is always a complete, verified layer; a failed unpack (a full
+ * disk) removes the temporary directory.
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createReadStream, promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { InvalidRequestError } from '../../errors.js';
+import { syncFilesystem } from '../state/files.js';
 import { extractTar } from './unpack.js';
 
 export class LayerDigestError extends InvalidRequestError {
@@ -20,15 +23,25 @@ export class LayerDigestError extends InvalidRequestError {
   }
 }
 
-/** Opens a layer blob, decompressing gzip natively and zstd through the zstd tool (Node 20 has no zstd). */
+/**
+ * Opens a layer blob, decompressing gzip natively and zstd through the zstd tool (Node 20 has no zstd).
+ * Destroying the returned stream (as a failed extraction does) releases what feeds it: `.pipe()` alone would
+ * leave the blob's file open, which keeps a full disk full even once the blob is deleted.
+ */
 export async function openLayerBlob(path: string): Promise<Readable> {
   const handle = await fs.open(path, 'r');
   const magic = Buffer.alloc(4);
   await handle.read(magic, 0, 4, 0);
   await handle.close();
-  if (magic[0] === 0x1f && magic[1] === 0x8b) return createReadStream(path).pipe(createGunzip());
+  if (magic[0] === 0x1f && magic[1] === 0x8b) {
+    const gunzip = createGunzip();
+    // Errors reach the reader through `gunzip` itself; the promise only reports what it already saw.
+    pipeline(createReadStream(path), gunzip).catch(() => undefined);
+    return gunzip;
+  }
   if (magic.readUInt32LE(0) === 0xfd2fb528) {
     const child = spawn('zstd', ['-dc', path], { stdio: ['ignore', 'pipe', 'ignore'] });
+    child.stdout.once('close', () => child.kill());
     return child.stdout;
   }
   return createReadStream(path);
@@ -59,6 +72,8 @@ export class LayerCache {
       if (diffId && result.diffId !== diffId) {
         throw new LayerDigestError(`layer content does not match its diff_id: expected ${diffId}, got ${result.diffId}`);
       }
+      // The rename marks the layer complete, so its files must be on disk before it: one syncfs for the tree.
+      await syncFilesystem(tmp);
       const dir = this.dirFor(result.diffId);
       await fs.rename(tmp, dir).catch(async (err: NodeJS.ErrnoException) => {
         if (err.code !== 'ENOTEMPTY' && err.code !== 'EEXIST') throw err;

@@ -58,7 +58,9 @@ export async function pullImage(ref: string, options: PullOptions, deps: PullDep
     throw new InvalidRequestError(`image ${ref}: config lists ${diffIds.length} layers, the manifest ${doc.layers.length}`);
   }
   const layers: LayerRecord[] = [];
-  await Promise.all(
+  // allSettled, not all: when one download fails (a full disk), the others must have stopped writing and
+  // removed their partial blobs before the pull reports the failure.
+  const downloads = await Promise.allSettled(
     doc.layers.map(async (layer, i) => {
       const id = layer.digest.slice(7, 19);
       if (await deps.images.blobs.has(layer.digest)) {
@@ -71,6 +73,8 @@ export async function pullImage(ref: string, options: PullOptions, deps: PullDep
       layers[i] = { digest: layer.digest, diffId: diffIds[i]!, mediaType: layer.mediaType, size: layer.size };
     }),
   );
+  const failed = downloads.find((d): d is PromiseRejectedResult => d.status === 'rejected');
+  if (failed) throw failed.reason;
   await deps.locked(async () => {
     for (const layer of layers) {
       await deps.layers.ensure(layer.diffId, deps.images.blobs.path(layer.digest));

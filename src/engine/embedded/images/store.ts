@@ -49,7 +49,8 @@ export class ImageStore {
   }
 
   private async writeIndex(index: IndexFile): Promise<void> {
-    await writeJsonAtomic(this.indexPath, index);
+    // Durable: the index is what marks an image present; after a crash it must be the old or the new one, whole.
+    await writeJsonAtomic(this.indexPath, index, { durable: true });
   }
 
   /** Finds an image by id ("sha256:…", or a unique hex prefix), tag or digest reference. */

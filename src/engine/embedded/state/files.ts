@@ -1,17 +1,40 @@
-/** Small file helpers: atomic JSON writes (temp file + rename) and tolerant reads. */
+/** Small file helpers: atomic JSON writes (temp file + rename), filesystem syncs and tolerant reads. */
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { promises as fs, writeFileSync, renameSync, readFileSync } from 'node:fs';
+import { promises as fs, writeFileSync, renameSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
 
 function tempName(path: string): string {
   return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
 }
 
-/** Readers never see a half-written file: write beside it, then rename over it. */
-export async function writeFileAtomic(path: string, data: string | Buffer): Promise<void> {
+export interface AtomicWriteOptions {
+  /**
+   * fsync the new content before it replaces the old: for files that vouch for other data (the image index
+   * names blobs and layers), so that a crash cannot leave the name pointing at an empty file. Off by default:
+   * most state is rewritten often and re-derived on recovery.
+   */
+  durable?: boolean;
+}
+
+/**
+ * Readers never see a half-written file: write beside it, then rename over it. A failed write (a full disk)
+ * removes its temporary file, which would otherwise keep the room it took.
+ */
+export async function writeFileAtomic(path: string, data: string | Buffer, options: AtomicWriteOptions = {}): Promise<void> {
   const tmp = tempName(path);
-  await fs.writeFile(tmp, data);
   try {
+    if (options.durable) {
+      const handle = await fs.open(tmp, 'w');
+      try {
+        await handle.writeFile(data);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+    } else {
+      await fs.writeFile(tmp, data);
+    }
     await fs.rename(tmp, path);
   } catch (err) {
     await fs.rm(tmp, { force: true });
@@ -21,12 +44,32 @@ export async function writeFileAtomic(path: string, data: string | Buffer): Prom
 
 export function writeFileAtomicSync(path: string, data: string | Buffer): void {
   const tmp = tempName(path);
-  writeFileSync(tmp, data);
-  renameSync(tmp, path);
+  try {
+    writeFileSync(tmp, data);
+    renameSync(tmp, path);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw err;
+  }
 }
 
-export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
-  await writeFileAtomic(path, JSON.stringify(value, null, 1) + '\n');
+export async function writeJsonAtomic(path: string, value: unknown, options: AtomicWriteOptions = {}): Promise<void> {
+  await writeFileAtomic(path, JSON.stringify(value, null, 1) + '\n', options);
+}
+
+/**
+ * Flushes the whole filesystem holding `path` (syncfs, through `sync -f`): one call makes a freshly unpacked
+ * tree durable, where an fsync per file would cost one disk flush each. Rejects when the kernel reports a
+ * write-back error, so that nothing is marked complete whose data did not reach the disk.
+ */
+export async function syncFilesystem(path: string): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn('sync', ['-f', path], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`sync -f ${path} failed: ${stderr.trim() || `exit ${code}`}`))));
+  });
 }
 
 export function writeJsonAtomicSync(path: string, value: unknown): void {

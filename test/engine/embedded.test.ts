@@ -31,7 +31,7 @@ defineEngineContract(
   },
   {
     skipBuild: 'the embedded engine cannot build images yet',
-    skipRegistry: 'the embedded engine cannot push to registries yet',
+    skipPush: 'the embedded engine cannot push to registries yet',
   },
 );
 

@@ -8,6 +8,7 @@ export interface GlobalOptions {
   envFile: string[];
   profile: string[];
   engine?: 'auto' | 'docker' | 'embedded';
+  dataRoot?: string;
   parallel?: number;
   progress?: 'auto' | 'tty' | 'plain' | 'json' | 'quiet' | 'none';
   ansi?: 'never' | 'always' | 'auto';

@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { registerCommands } from './commands/index.js';
+import { commandOptions } from './options.js';
 import { renderError } from './render-error.js';
 import { readVersion } from './version.js';
 
@@ -17,6 +18,7 @@ function globalOptions(): Option[] {
     new Option('--env-file <path>', 'alternate environment file (repeatable)').argParser(collect),
     new Option('--profile <name>', 'profile to enable (repeatable)').argParser(collect),
     new Option('--engine <engine>', 'container engine').choices(['auto', 'docker', 'embedded']),
+    new Option('--data-root <path>', 'state directory of the embedded engine (default /var/lib/flotilla)'),
     new Option('--parallel <n>', 'maximum number of engine calls at once (-1: unlimited)').argParser(parseIntOption),
     new Option('--progress <mode>', 'progress output').choices(['auto', 'tty', 'plain', 'json', 'quiet', 'none']),
     new Option('--ansi <when>', 'control characters in output').choices(['never', 'always', 'auto']),
@@ -38,6 +40,11 @@ function buildProgram(): Command {
     program.addOption(option);
   }
   program.configureOutput({ outputError: (text, write) => write(text) });
+  // The embedded engine reads its data root from the environment, so that helper processes inherit it too.
+  program.hook('preAction', (_program, action) => {
+    const { dataRoot } = commandOptions(action);
+    if (dataRoot) process.env.FLOTILLA_DATA_ROOT = dataRoot;
+  });
   registerCommands(program);
   for (const command of program.commands) acceptGlobalsAfter(command);
   return program;

@@ -20,8 +20,7 @@ import type {
   StatsSample,
   VolumeSummary,
 } from '../types.js';
-
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+import type { Json } from './transport.js';
 
 const ZERO_TIME = '0001-01-01T00:00:00Z';
 const NS_PER_MS = 1_000_000;

@@ -51,6 +51,12 @@ interface Modem {
 
 const DEFAULT_OK = [200, 201, 204];
 
+/** A daemon answer, read loosely: only the fields used are looked at, and their shapes vary across API versions. */
+export type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** A name or id as one segment of a request path: names may hold characters that are not path-safe. */
+export const pathSegment = (value: string): string => encodeURIComponent(value);
+
 export class DockerTransport {
   private modem?: Promise<Modem>;
   private readonly agent: HttpAgent;

@@ -16,7 +16,10 @@ export interface StackUpOptions {
   profiles?: string[];
   /** Only these services (and what they depend on); default all. */
   services?: string[];
-  /** `docker`, `embedded`, `auto` (default), or an Engine to use as is (the stack does not close it). */
+  /**
+   * `docker`, `embedded`, `auto` (default), or an Engine to use as is (the stack does not close it). The embedded
+   * engine's data root is FLOTILLA_DATA_ROOT of `env`, else of the process environment.
+   */
   engine?: 'auto' | 'docker' | 'embedded' | Engine;
   /**
    * Wait until every service is running, or healthy when it has a healthcheck, and every one-shot that others

@@ -45,7 +45,10 @@ export async function prepareStack(options: StackUpOptions): Promise<StackContex
       engine = options.engine;
     } else {
       const { createEngine } = await import('../engine/select.js');
-      engine = await createEngine({ engine: options.engine ?? 'auto', env });
+      // FLOTILLA_DATA_ROOT among the stack's variables counts like FLOTILLA_ENGINE does; the embedded engine itself
+      // reads only the process environment.
+      const dataRoot = env.FLOTILLA_DATA_ROOT;
+      engine = await createEngine({ engine: options.engine ?? 'auto', env, ...(dataRoot ? { embedded: { dataRoot } } : {}) });
       ownsEngine = true;
     }
     const base: ProjectOptions = { files: options.files, profiles: options.profiles, env, cwd: options.cwd };
@@ -54,9 +57,12 @@ export async function prepareStack(options: StackUpOptions): Promise<StackContex
     const files = [...project.compose_files];
     if (ephemeral) {
       override = await writeLabelOverride(project, { [EPHEMERAL_LABEL]: ephemeralLabelValue() });
-      const info = engine.kind === 'docker' ? await engine.info() : undefined;
+      // The watcher must reach this very engine: the Docker endpoint, or the embedded data root (an Engine passed
+      // in, or one chosen through the stack's variables, need not match the watcher's environment).
+      const info = await engine.info();
       reaper = await startReaper({
-        project: projectName, engine: engine.kind, env, dockerHost: info?.endpoint,
+        project: projectName, engine: engine.kind, env,
+        ...(engine.kind === 'docker' ? { dockerHost: info.endpoint } : { dataRoot: info.endpoint }),
         cleanupDir: override.path.slice(0, override.path.lastIndexOf('/')),
       });
     }

@@ -25,7 +25,11 @@ async function reap(): Promise<void> {
   clearInterval(poll);
   const { createEngine } = await import('../engine/select.js');
   const { removeProjectResources } = await import('./reaper.js');
-  const engine = await createEngine({ engine: config.engine, ...(config.dockerHost ? { dockerHost: config.dockerHost } : {}) });
+  const engine = await createEngine({
+    engine: config.engine,
+    ...(config.dockerHost ? { dockerHost: config.dockerHost } : {}),
+    ...(config.dataRoot ? { embedded: { dataRoot: config.dataRoot } } : {}),
+  });
   // A second pass catches what an `up` still in flight in the dying owner's engine calls created after the first.
   for (let pass = 0; pass < 3; pass++) {
     try {

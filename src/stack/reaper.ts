@@ -32,6 +32,8 @@ export interface ReaperConfig {
   engine: 'docker' | 'embedded';
   /** The Docker endpoint the owner used (`unix:///...`, `tcp://...`). */
   dockerHost?: string;
+  /** The embedded engine's data root the owner used. */
+  dataRoot?: string;
   /** How often the owner pid is checked. */
   pollMs: number;
   /** A directory of the owner's to delete after reaping (the stack's label override file). */
@@ -51,7 +53,8 @@ export async function startReaper(config: Omit<ReaperConfig, 'ownerPid' | 'pollM
   const entry = reaperEntry();
   const full: ReaperConfig = {
     project: config.project, ownerPid: process.pid, engine: config.engine, pollMs: config.pollMs ?? 500,
-    ...(config.dockerHost ? { dockerHost: config.dockerHost } : {}), ...(config.cleanupDir ? { cleanupDir: config.cleanupDir } : {}),
+    ...(config.dockerHost ? { dockerHost: config.dockerHost } : {}), ...(config.dataRoot ? { dataRoot: config.dataRoot } : {}),
+    ...(config.cleanupDir ? { cleanupDir: config.cleanupDir } : {}),
   };
   const child = spawn(process.execPath, [entry, JSON.stringify(full)], {
     detached: true,

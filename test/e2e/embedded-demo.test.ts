@@ -6,25 +6,20 @@
  * root is left on the host: no bridge, veth, namespace, firewall rule, helper or supervisor process, mount.
  * Needs root, runc, overlayfs and the image archives of scripts/test-env.sh.
  */
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEmbeddedEngine, ensureDataRootImages } from '../../src/engine/embedded/index.js';
-import { imageCacheDir } from '../../src/engine/embedded/images/cache.js';
-import { hostNames } from '../../src/engine/embedded/net/naming.js';
-import { enginePaths } from '../../src/engine/embedded/state/paths.js';
+import { createEmbeddedEngine } from '../../src/engine/embedded/index.js';
+import { EMBEDDED_TEST_IMAGES, NOTHING_LEFT as NOTHING, destroyTempDataRoot, embeddedUsable as usable, hostLeftovers as leftoversOf,
+  loadTestImages, makeTempDataRoot } from './embedded-helpers.js';
+import { CLI, ROOT, buildCli } from './flotilla-harness.js';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const CLI = join(ROOT, 'dist/cli/main.js');
-const IMAGES = ['flotilla-test/busybox:latest', 'flotilla-test/nginx:bookworm', 'flotilla-test/node:bookworm', 'flotilla-test/redis:bookworm'];
-const usable = process.getuid?.() === 0 && existsSync(join(imageCacheDir(), 'index.tsv'));
+const IMAGES = [EMBEDDED_TEST_IMAGES.busybox, EMBEDDED_TEST_IMAGES.nginx, EMBEDDED_TEST_IMAGES.node, EMBEDDED_TEST_IMAGES.redis];
 
-const scratch = mkdtempSync(join(tmpdir(), 'flotilla-emb-demo-'));
-const dataRoot = join(scratch, 'data');
+const temp = makeTempDataRoot('flotilla-emb-demo-');
+const { scratch, dataRoot } = temp;
 const suffix = Math.random().toString(36).slice(2, 7);
 const env = { ...process.env, CI: 'true', DOCKER_HOST: 'unix:///nonexistent.sock', FLOTILLA_DATA_ROOT: dataRoot, FLOTILLA_ENGINE: '' };
 
@@ -65,34 +60,8 @@ function freePort(): Promise<number> {
   });
 }
 
-/** Everything of the data root the host still shows (each list empty after a `down`). */
-function hostLeftovers(): Record<string, string[]> {
-  const names = hostNames(dataRoot);
-  const paths = enginePaths(dataRoot);
-  const links = JSON.parse(execFileSync('ip', ['-j', '-d', 'link', 'show'], { encoding: 'utf8' })) as { ifname: string; ifalias?: string }[];
-  const processes: string[] = [];
-  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p) && Number(p) !== process.pid)) {
-    try {
-      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
-      if (cmdline.includes(dataRoot)) processes.push(`${pid} ${cmdline}`);
-    } catch {
-      // gone
-    }
-  }
-  const runc = spawnSync('runc', ['--root', paths.runcRoot, 'list', '-q'], { encoding: 'utf8' }).stdout ?? '';
-  return {
-    links: links.filter((l) => l.ifalias?.startsWith(names.linkAliasPrefix)).map((l) => l.ifname),
-    netns: execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).split('\n').filter((l) => l.startsWith(names.netnsPrefix)),
-    rules: execFileSync('iptables-save', { encoding: 'utf8' }).split('\n').filter((l) => l.includes(`FLT-${names.rootKey}`)),
-    processes,
-    mounts: readFileSync('/proc/mounts', 'utf8').split('\n').filter((l) => l.includes(dataRoot)),
-    runc: runc.split('\n').filter(Boolean),
-    containers: readdirSync(paths.containers),
-    networks: existsSync(join(dataRoot, 'net', 'networks')) ? readdirSync(join(dataRoot, 'net', 'networks')) : [],
-  };
-}
-
-const NOTHING = { links: [], netns: [], rules: [], processes: [], mounts: [], runc: [], containers: [], networks: [] };
+/** Everything of this suite's data root the host still shows (each list empty after a `down`). */
+const hostLeftovers = () => leftoversOf(dataRoot);
 
 /** A project of `count` idle busybox services that stop at once on TERM. */
 function busyboxProject(count: number): string {
@@ -120,21 +89,13 @@ async function projectStates(project: string): Promise<Record<string, string>> {
 
 beforeAll(async () => {
   if (!usable) return;
-  spawnSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: ROOT, stdio: 'ignore' });
-  if (!existsSync(CLI)) throw new Error(`the CLI was not built: ${CLI} missing`);
-  await ensureDataRootImages(dataRoot, { refs: IMAGES });
+  buildCli();
+  await loadTestImages(dataRoot, IMAGES);
 });
 
 afterAll(async () => {
-  if (usable && existsSync(dataRoot)) {
-    // Whatever a failed test left: containers first (their supervisors, mounts), then the networking.
-    const engine = await createEmbeddedEngine({ dataRoot });
-    for (const c of await engine.listContainers()) await engine.removeContainer(c.id, { force: true, volumes: true }).catch(() => undefined);
-    for (const n of await engine.listNetworks()) await engine.removeNetwork(n.id).catch(() => undefined);
-    await engine.close();
-    await engine.net.cleanupAll();
-  }
-  rmSync(scratch, { recursive: true, force: true });
+  // Whatever a failed test left: containers first (their supervisors, mounts), then the networking.
+  await destroyTempDataRoot(temp);
 });
 
 describe.skipIf(!usable)('embedded engine through the CLI, no daemon', () => {

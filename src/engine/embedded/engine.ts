@@ -36,6 +36,7 @@ import { createNetworkManager, type NetworkManager } from './net/index.js';
 import { prepareStart, releasePorts, tearDownNetwork } from './containers/networking.js';
 import { recoverNetworking } from './containers/net-recovery.js';
 import { EngineNetworks } from './networks.js';
+import { timed } from './timing.js';
 
 const ENGINE_VERSION = '0.1.0';
 
@@ -178,9 +179,10 @@ export class EmbeddedEngine implements T.Engine {
 
   async removeContainer(id: string, options: T.RemoveOptions = {}): Promise<void> {
     const record = await this.containers.get(id);
-    await life.removeContainer(this.lifeDeps(), record, options);
-    await this.locked(() => tearDownNetwork({ net: this.net, containers: this.containers }, record));
-    if ((await this.containers.all()).length === 0) await releaseHostDirs(this.paths.cgroupParent, this.paths.runcRoot);
+    await life.removeContainer(this.lifeDeps(), record, options, () =>
+      timed('remove.network', () => this.locked(() => tearDownNetwork({ net: this.net, containers: this.containers }, record))),
+    );
+    if ((await this.containers.all()).length === 0) await timed('remove.host-dirs', () => releaseHostDirs(this.paths.cgroupParent, this.paths.runcRoot));
     if (options.volumes && record.anonymousVolumes.length > 0) {
       await this.locked(async () => {
         const others = await this.containers.all();

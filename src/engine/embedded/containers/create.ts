@@ -24,6 +24,7 @@ import { removeDefaultNetworkIfUnused, setUpNetwork, writeNetworkFiles, type Net
 import { resolveMounts } from './mounts.js';
 import { initialState, type ContainerRecord } from './record.js';
 import type { ContainerStore } from './store.js';
+import { timed } from '../timing.js';
 
 const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
 const INIT_CANDIDATES = ['/usr/bin/docker-init', '/usr/bin/tini-static', '/usr/libexec/podman/catatonit', '/usr/bin/catatonit'];
@@ -68,11 +69,19 @@ export async function createContainer(deps: CreateDeps, spec: ContainerSpec): Pr
     const joinedHost = spec.networkMode === 'host';
     const sharedHostname = spec.networkMode?.startsWith('container:') ? (await deps.containers.find(spec.networkMode.slice(10)))?.config.hostname : undefined;
     const hostname = spec.hostname || sharedHostname || (joinedHost ? hostHostname() : id.slice(0, 12));
-    setup = await setUpNetwork({ net: deps.net, containers: deps.containers }, { id, name, spec }, hostname);
-    const hostNetwork = setup.hostNetwork;
+    // The namespace with its endpoints and the root filesystem do not depend on each other: made side by side.
+    const [network, rootfs] = await Promise.allSettled([
+      timed('create.network', () => setUpNetwork({ net: deps.net, containers: deps.containers }, { id, name, spec }, hostname)),
+      timed('create.rootfs', async () => {
+        const lowerDirs = await imageLowerDirs(deps, image.layers);
+        await mountOverlay({ layersDir: deps.layersDir, lowerDirs, upper: files.upper, work: files.work, target: files.rootfs });
+      }),
+    ]);
+    if (network.status === 'rejected') throw network.reason;
+    setup = network.value;
+    if (rootfs.status === 'rejected') throw rootfs.reason;
+    const { hostNetwork, netnsPath } = setup;
     const warnings = networkWarnings(spec, setup);
-    const lowerDirs = await imageLowerDirs(deps, image.layers);
-    await mountOverlay({ layersDir: deps.layersDir, lowerDirs, upper: files.upper, work: files.work, target: files.rootfs });
 
     const userSpec = spec.user ?? imageConfig.user;
     const user = await resolveUser(files.rootfs, userSpec, spec.groupAdd);
@@ -105,7 +114,7 @@ export async function createContainer(deps: CreateDeps, spec: ContainerSpec): Pr
       initPath = INIT_CANDIDATES.find((p) => existsSync(p));
       if (!initPath) warnings.push('init: no docker-init, tini-static or catatonit on this host; running without an init');
     }
-    const oci = buildOciConfig({
+    const oci = await timed('create.config', async () => buildOciConfig({
       spec,
       args,
       env,
@@ -114,10 +123,10 @@ export async function createContainer(deps: CreateDeps, spec: ContainerSpec): Pr
       user,
       mounts: [...etcMounts, ...mounts.oci],
       hostNetwork,
-      ...(setup.netnsPath ? { netnsPath: setup.netnsPath } : {}),
+      ...(netnsPath ? { netnsPath } : {}),
       cgroupsPath: `${deps.cgroupParent}/${id}`,
       initPath,
-    });
+    }));
     await writeJsonAtomic(files.ociConfig, oci);
 
     const stopSignal = normalizeSignal(spec.stopSignal ?? imageConfig.stopSignal ?? 'SIGTERM');
@@ -153,12 +162,15 @@ export async function createContainer(deps: CreateDeps, spec: ContainerSpec): Pr
       stopSignal,
       stopTimeoutSec: spec.stopTimeoutSec ?? 10,
     };
-    if (bridged) await writeNetworkFiles({ net: deps.net, containers: deps.containers }, record, files);
-    await writeJsonAtomic(files.state, initialState());
-    await deps.containers.save(record);
+    await timed('create.records', async () => {
+      if (bridged) await writeNetworkFiles({ net: deps.net, containers: deps.containers }, record, files);
+      await writeJsonAtomic(files.state, initialState());
+      await deps.containers.save(record);
+    });
     return { record, warnings };
   } catch (err) {
-    if (setup?.network.mode === 'bridge') {
+    // A network setup that failed half way may have left the namespace (and some endpoints) too.
+    if (setup?.network.mode === 'bridge' || existsSync(`/run/netns/${deps.net.names.netns(id)}`)) {
       await deps.net.removeNetns(id).catch(() => undefined);
       await removeDefaultNetworkIfUnused(deps.net);
     }

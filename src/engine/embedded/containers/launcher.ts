@@ -5,18 +5,23 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, promises as fs, openSync, closeSync, statSync } from 'node:fs';
+import { existsSync, promises as fs, openSync, closeSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EngineError } from '../../errors.js';
 import { containerFiles } from '../state/paths.js';
 import { readJson, writeJsonAtomic } from '../state/files.js';
 import type { RuntimeState, SupervisorConfig } from './record.js';
+import { watchDir } from '../state/dir-watch.js';
+import { reportTiming, timingEnabled } from '../timing.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
 async function bundleFromSources(source: string, cacheDir: string): Promise<string> {
-  const stamp = statSync(source).mtimeMs.toString(36);
+  // Newest of the supervisor's own sources: a change to any of its modules makes a new bundle.
+  const sources = dirname(source);
+  const newest = Math.max(...readdirSync(sources).filter((n) => n.endsWith('.ts')).map((n) => statSync(join(sources, n)).mtimeMs));
+  const stamp = Math.floor(newest).toString(36);
   const out = join(cacheDir, `supervisor-${stamp}.mjs`);
   if (existsSync(out)) return out;
   const moduleName = 'esbuild'; // a dev-only tool: never loaded when running from dist/
@@ -48,25 +53,49 @@ export async function launchSupervisor(
   const files = containerFiles(config.dir);
   const launch = randomBytes(8).toString('hex');
   await writeJsonAtomic(join(config.dir, 'supervisor.json'), { ...config, launch });
-  const logFd = openSync(files.supervisorLog, 'a');
+  // Woken by the supervisor's state write rather than a poll interval (the poll stays as a fallback).
+  const changes = watchDir(config.dir, ['state.json']);
   try {
-    const child = spawn(process.execPath, [entry, config.dir], {
-      cwd: config.dir,
-      detached: true,
-      stdio: ['ignore', logFd, logFd],
-    });
-    child.unref();
-  } finally {
-    closeSync(logFd);
-  }
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const state = await readJson<RuntimeState>(files.state).catch(() => undefined);
-    if (state?.launch === launch && state.status !== 'created') return state;
-    if (Date.now() > deadline) {
-      const log = await fs.readFile(files.supervisorLog, 'utf8').catch(() => '');
-      throw new EngineError(`container ${config.name} did not start within ${timeoutMs} ms: ${log.trim().split('\n').slice(-3).join('; ')}`);
+    const began = performance.now();
+    const logFd = openSync(files.supervisorLog, 'a');
+    try {
+      // No V8 flags (--max-semi-space-size, say): with any, node rejects its built-in code cache and boots ~15 ms later.
+      const child = spawn(process.execPath, [entry, config.dir], {
+        cwd: config.dir,
+        detached: true,
+        stdio: ['ignore', logFd, logFd],
+        env: timingEnabled() ? { ...process.env, [SUPERVISOR_TIMINGS_ENV]: '1' } : process.env,
+      });
+      child.unref();
+    } finally {
+      closeSync(logFd);
     }
-    await new Promise((r) => setTimeout(r, 5));
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const state = await readJson<RuntimeState>(files.state).catch(() => undefined);
+      if (state?.launch === launch && state.status !== 'created') {
+        if (timingEnabled()) await reportSupervisorTimings(files.supervisorLog, performance.now() - began);
+        return state;
+      }
+      if (Date.now() > deadline) {
+        const log = await fs.readFile(files.supervisorLog, 'utf8').catch(() => '');
+        throw new EngineError(`container ${config.name} did not start within ${timeoutMs} ms: ${log.trim().split('\n').slice(-3).join('; ')}`);
+      }
+      await changes.next(50);
+    }
+  } finally {
+    changes.close();
   }
+}
+
+/** Environment variable asking the supervisor to log its phase timings (see timing.ts). */
+export const SUPERVISOR_TIMINGS_ENV = 'FLOTILLA_SUPERVISOR_TIMINGS';
+
+/** The supervisor's own phases, from the `timings {...}` line it logged (timings on only). */
+async function reportSupervisorTimings(logPath: string, totalMs: number): Promise<void> {
+  reportTiming('start.supervisor-launch', totalMs);
+  const log = await fs.readFile(logPath, 'utf8').catch(() => '');
+  const line = log.split('\n').reverse().find((l) => l.startsWith('timings '));
+  if (!line) return;
+  for (const [step, ms] of Object.entries(JSON.parse(line.slice('timings '.length)) as Record<string, number>)) reportTiming(`supervisor.${step}`, ms);
 }

@@ -3,15 +3,17 @@
  * pause/unpause, wait and remove. Stop and kill leave a stop-requested marker first, so the supervisor does
  * not apply the restart policy to an exit someone asked for.
  */
-import { promises as fs } from 'node:fs';
+import { existsSync, promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { ConflictError, EngineError, InvalidRequestError } from '../../errors.js';
 import type { StopOptions, WaitCondition } from '../../types.js';
 import { normalizeSignal, runOk } from '../command.js';
 import { exists } from '../state/files.js';
-import { mountOverlay, unmount } from '../runtime/overlay.js';
+import { isMounted, mountOverlay, unmount } from '../runtime/overlay.js';
 import type { Runc } from '../runtime/runc.js';
 import { appendEvent } from '../state/journal.js';
+import { watchDir } from '../state/dir-watch.js';
+import { timed } from '../timing.js';
 import { launchSupervisor } from './launcher.js';
 import type { ContainerRecord } from './record.js';
 import { isSupervisorOf, type ContainerStore, type Observed } from './store.js';
@@ -51,18 +53,21 @@ export async function startContainer(deps: LifecycleDeps, record: ContainerRecor
   const observed = await deps.containers.observe(record);
   if (isLive(observed)) return;
   const files = deps.containers.files(record.id);
-  // After a reboot the overlay is gone (and /run with runc's state): mount it again.
-  await mountOverlay({ layersDir: deps.layersDir, lowerDirs: await deps.lowerDirs(record), upper: files.upper, work: files.work, target: files.rootfs });
-  await fs.rm(files.stopRequested, { force: true });
-  await fs.rm(files.paused, { force: true });
-  if (record.spec.stdinOpen && !(await exists(files.stdinFifo))) await runOk('mkfifo', ['-m', '600', files.stdinFifo]);
-  // Leftovers of a crashed run would make `runc run` fail with "exists"; only look when there are some.
-  if (await exists(join(deps.runc.root, record.id))) await deps.runc.delete(record.id);
+  await timed('start.prepare', async () => {
+    // After a reboot the overlay is gone (and /run with runc's state): mount it again.
+    if (!(await isMounted(files.rootfs))) {
+      await mountOverlay({ layersDir: deps.layersDir, lowerDirs: await deps.lowerDirs(record), upper: files.upper, work: files.work, target: files.rootfs });
+    }
+    await Promise.all([fs.rm(files.stopRequested, { force: true }), fs.rm(files.paused, { force: true })]);
+    if (record.spec.stdinOpen && !(await exists(files.stdinFifo))) await runOk('mkfifo', ['-m', '600', files.stdinFifo]);
+    // Leftovers of a crashed run would make `runc run` fail with "exists"; only look when there are some.
+    if (await exists(join(deps.runc.root, record.id))) await deps.runc.delete(record.id);
+  });
   // A port taken by someone else fails the start here, with nothing running.
-  await deps.network.beforeStart(record);
+  await timed('start.network', () => deps.network.beforeStart(record));
   let launched = false;
   try {
-    launched = await launch(deps, record, observed.runtime.exits);
+    launched = await timed('start.launch', () => launch(deps, record, observed.runtime.exits));
   } finally {
     if (!launched) await deps.network.afterStop(record).catch(() => undefined);
   }
@@ -93,19 +98,33 @@ async function launch(deps: LifecycleDeps, record: ContainerRecord, exits: numbe
   return true;
 }
 
-/** Waits until the supervisor recorded that the container is no longer running. */
+/**
+ * Waits until the supervisor recorded that the container is no longer running, woken by its state write (a
+ * watch on the container directory) rather than on a poll interval.
+ */
 async function waitStopped(deps: LifecycleDeps, record: ContainerRecord, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const o = await deps.containers.observe(record);
-    if (!isLive(o)) {
-      // Give the supervisor a moment to finish (delete runc state, exit) so a restart does not race it.
-      const sup = o.runtime.supervisorPid;
-      for (let i = 0; i < 100 && isSupervisorOf(sup, deps.containers.dirOf(record.id)); i++) await sleep(10);
-      return true;
+  const dir = deps.containers.dirOf(record.id);
+  const files = deps.containers.files(record.id);
+  const changes = watchDir(dir, ['state.json', 'supervisor.pid']);
+  try {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const o = await deps.containers.observe(record);
+      if (!isLive(o)) {
+        // Give the supervisor a moment to finish (delete runc state, exit) so a restart does not race it and a
+        // removal leaves no process behind. Removing its pid file is its last act before it exits: until then
+        // wait for that (woken by the removal), then poll briefly for the exit itself.
+        const sup = o.runtime.supervisorPid;
+        const until = Date.now() + 1000;
+        while (Date.now() < until && isSupervisorOf(sup, dir)) await changes.next(existsSync(files.supervisorPid) ? 20 : 1);
+        return true;
+      }
+      const left = deadline - Date.now();
+      if (left <= 0) return false;
+      await changes.next(Math.min(50, left));
     }
-    if (Date.now() >= deadline) return false;
-    await sleep(Math.min(10, Math.max(1, deadline - Date.now())));
+  } finally {
+    changes.close();
   }
 }
 
@@ -125,11 +144,13 @@ async function stopRunning(deps: LifecycleDeps, record: ContainerRecord, options
     await waitStopped(deps, record, 5_000);
     return;
   }
-  await deps.runc.kill(record.id, signal);
+  // A running container asked to die at once gets the final SIGKILL (to every process) right away: one runc call.
+  const killNow = signal === 'SIGKILL' && observed.state === 'running';
+  await timed('stop.signal', () => deps.runc.kill(record.id, signal, killNow));
   if (observed.state === 'paused') await unpauseContainer(deps, record).catch(() => undefined);
-  if (timeoutMs > 0 && (await waitStopped(deps, record, timeoutMs))) return;
-  await deps.runc.kill(record.id, 'SIGKILL', true);
-  if (!(await waitStopped(deps, record, 10_000))) {
+  if (!killNow && timeoutMs > 0 && (await timed('stop.wait', () => waitStopped(deps, record, timeoutMs)))) return;
+  if (!killNow) await deps.runc.kill(record.id, 'SIGKILL', true);
+  if (!(await timed('stop.wait', () => waitStopped(deps, record, 10_000)))) {
     throw new EngineError(`container ${record.name} did not stop after SIGKILL`);
   }
 }
@@ -194,6 +215,8 @@ export async function removeContainer(
   deps: LifecycleDeps,
   record: ContainerRecord,
   options: { force?: boolean },
+  /** Work that only needs the container stopped (its network teardown): done beside the removal of its files. */
+  alongside: () => Promise<void> = async () => undefined,
 ): Promise<void> {
   const observed = await deps.containers.observe(record);
   if (isLive(observed)) {
@@ -203,8 +226,16 @@ export async function removeContainer(
     await stopContainer(deps, record, { timeoutSec: 0, signal: 'SIGKILL' });
   }
   const files = deps.containers.files(record.id);
-  await deps.runc.delete(record.id);
-  await unmount(files.rootfs);
-  await fs.rm(files.dir, { recursive: true, force: true });
+  const [own, other] = await Promise.allSettled([
+    (async () => {
+      // `runc run` deletes its container when it ends: a runc call is only needed when a crash left state behind.
+      if (await exists(join(deps.runc.root, record.id))) await timed('remove.runtime', () => deps.runc.delete(record.id));
+      await timed('remove.unmount', () => unmount(files.rootfs));
+      await timed('remove.files', () => fs.rm(files.dir, { recursive: true, force: true }));
+    })(),
+    alongside(),
+  ]);
+  if (own.status === 'rejected') throw own.reason;
   event(deps, record, 'destroy');
+  if (other.status === 'rejected') throw other.reason;
 }

@@ -11,6 +11,7 @@ import type { Attachment, NetworkManager } from '../net/index.js';
 import type { ContainerFiles } from '../state/paths.js';
 import type { ContainerNetwork, ContainerRecord, EndpointConfig } from './record.js';
 import type { ContainerStore } from './store.js';
+import { timed } from '../timing.js';
 
 /** The network of containers that name none (Docker's "bridge"), created on demand, removed once empty. */
 export const DEFAULT_NETWORK = 'bridge';
@@ -137,8 +138,12 @@ export async function setUpNetwork(deps: NetDeps, record: Pick<ContainerRecord, 
       ...(mac ? { macAddress: mac } : {}),
     });
   }
-  const netnsPath = await deps.net.createNetns(record.id);
-  for (const e of endpoints) await deps.net.attach(e.networkId, attachRequest(record, hostname, netnsPath, e));
+  // A new container's namespace is new: its interfaces are eth0, eth1, ... in order (no need to list them), and the
+  // first attach brings loopback up.
+  const netnsPath = await timed('create.netns', () => deps.net.createNetns(record.id, { loopback: endpoints.length === 0 }));
+  for (const [i, e] of endpoints.entries()) {
+    await timed('create.attach', () => deps.net.attach(e.networkId, { ...attachRequest(record, hostname, netnsPath, e), ifName: `eth${i}` }));
+  }
   return { network: { mode: 'bridge', netnsPath, endpoints }, hostNetwork: false, netnsPath };
 }
 

@@ -92,8 +92,11 @@ export class ContainerStore {
     }
     let state: ContainerState = runtime.status;
     if (state === 'running' && (await exists(join(files.dir, 'paused')))) state = 'paused';
-    const health = record.config.healthcheck && runtime.status === 'running'
-      ? await readJson<HealthState>(files.health).catch(() => undefined)
+    const checked = record.config.healthcheck && record.config.healthcheck.test[0] !== 'NONE';
+    // Between the supervisor recording `running` and its first health write, the container is `starting`, not
+    // without a healthcheck: a dependency wait must not fail in that gap.
+    const health = checked && (runtime.status === 'running' || runtime.status === 'restarting')
+      ? await readJson<HealthState>(files.health).catch((): HealthState => ({ status: 'starting', failingStreak: 0, log: [] }))
       : undefined;
     return { record, runtime, state, health };
   }

@@ -128,6 +128,16 @@ export class Firewall {
 
   /** Removes the jumps and this root's chains (with whatever rules are left in them). */
   async removeChains(): Promise<void> {
+    // Usually one transaction (about 15 iptables calls otherwise): each jump once, then flush and delete each chain.
+    // It fails as a whole when that does not fit (a jump missing or doubled, a chain gone): then step by step.
+    const lines = (table: Table) =>
+      this.hooks.filter((h) => h.table === table).flatMap((h) => [`-D ${h.builtin} -j ${h.chain}`, `-F ${h.chain}`, `-X ${h.chain}`]);
+    try {
+      await this.restore(lines('filter'), lines('nat'));
+      return;
+    } catch (err) {
+      if (!(err instanceof HostCommandError)) throw err;
+    }
     for (const hook of this.hooks) {
       for (let i = 0; i < 16; i++) {
         const result = await iptables(['-t', hook.table, '-D', hook.builtin, '-j', hook.chain]);

@@ -24,15 +24,31 @@ export function ip(args: string[]): Promise<string> {
   return run('ip', args);
 }
 
+/**
+ * `ip` with `args` in the namespace at netnsPath: a named namespace through `ip -n` (ip enters it itself, one
+ * process), any other path (/proc/<pid>/ns/net) through nsenter.
+ */
+function ipIn(args: string[], netnsPath: string | undefined, input?: string): Promise<string> {
+  if (!netnsPath) return run('ip', args, input);
+  const named = /^\/run\/netns\/([^/]+)$/.exec(netnsPath);
+  return named ? run('ip', ['-n', named[1]!, ...args], input) : run('nsenter', [`--net=${netnsPath}`, 'ip', ...args], input);
+}
+
 export async function ipJson<T>(args: string[], netnsPath?: string): Promise<T> {
-  const out = netnsPath ? await run('nsenter', [`--net=${netnsPath}`, 'ip', '-j', ...args]) : await ip(['-j', ...args]);
+  const out = await ipIn(['-j', ...args], netnsPath);
   return JSON.parse(out || '[]') as T;
 }
 
 /** Several ip commands in one process, in the host's namespace or in another one. Stops at the first error. */
 export function ipBatch(lines: string[], netnsPath?: string): Promise<string> {
-  const input = lines.join('\n') + '\n';
-  return netnsPath ? run('nsenter', [`--net=${netnsPath}`, 'ip', '-batch', '-'], input) : run('ip', ['-batch', '-'], input);
+  return ipIn(['-batch', '-'], netnsPath, lines.join('\n') + '\n');
+}
+
+/** The line of an `ip -batch` input that failed ("Command failed -:3" → 3), or undefined when it does not say. */
+export function failedBatchLine(err: unknown): number | undefined {
+  if (!(err instanceof HostCommandError)) return undefined;
+  const m = /Command failed -:(\d+)/.exec(err.stderr);
+  return m ? Number(m[1]) : undefined;
 }
 
 /** Missing links and namespaces are fine when removing things. */

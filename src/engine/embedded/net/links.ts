@@ -4,7 +4,7 @@
  * the pair: that is done before the namespace goes, because a namespace deletion destroys its veths
  * asynchronously and a quick re-create of the same host name would then fail with "File exists".
  */
-import { ip, ipBatch, ipJson, isGone } from './host.js';
+import { failedBatchLine, HostCommandError, ip, ipBatch, ipJson, isGone } from './host.js';
 
 interface LinkEntry {
   ifname: string;
@@ -57,15 +57,25 @@ export interface EndpointSpec {
   defaultGateway?: string;
 }
 
+/**
+ * Two `ip` processes: one on the host makes the pair (the container end created in the namespace with its name
+ * and MAC) and puts the host end on the bridge; one inside addresses it, brings it and loopback up, and routes.
+ */
 export async function createEndpoint(spec: EndpointSpec): Promise<void> {
-  await ip(['link', 'add', spec.hostVeth, 'type', 'veth', 'peer', 'name', spec.ifName, 'netns', spec.netnsPath]);
+  await ipBatch([
+    `link add ${spec.hostVeth} type veth peer name ${spec.ifName} address ${spec.mac} netns ${spec.netnsPath}`,
+    `link set dev ${spec.hostVeth} alias "${spec.alias}"`,
+    `link set dev ${spec.hostVeth} master ${spec.bridge} up`,
+  ]).catch(async (err: unknown) => {
+    // A failed first line made nothing (and the name may be someone else's): only a later failure cleans up.
+    if (failedBatchLine(err) !== 1) await deleteLink(spec.hostVeth);
+    throw err;
+  });
   try {
-    await ipBatch([`link set dev ${spec.hostVeth} alias "${spec.alias}"`, `link set dev ${spec.hostVeth} master ${spec.bridge} up`]);
     const inside = [
-      `link set dev ${spec.ifName} address ${spec.mac}`,
+      'link set dev lo up',
       `addr add ${spec.address}/${spec.prefix} dev ${spec.ifName}`,
       `link set dev ${spec.ifName} up`,
-      'link set dev lo up',
     ];
     if (spec.defaultGateway) inside.push(`route replace default via ${spec.defaultGateway} dev ${spec.ifName}`);
     await ipBatch(inside, spec.netnsPath);
@@ -80,15 +90,28 @@ export async function setDefaultRoute(netnsPath: string, gateway: string, ifName
   await ipBatch([`route replace default via ${gateway} dev ${ifName}`], netnsPath);
 }
 
-/** Named namespaces (`ip netns add`) for containers whose engine pre-creates them. */
-export async function createNamedNetns(name: string): Promise<string> {
+/**
+ * Named namespaces (`ip netns add`) for containers whose engine pre-creates them. `loopback: false` leaves lo
+ * down for a caller that attaches an endpoint right away (createEndpoint brings it up): one process less.
+ */
+export async function createNamedNetns(name: string, options: { loopback?: boolean } = {}): Promise<string> {
   await ip(['netns', 'add', name]);
-  await ipBatch(['link set dev lo up'], `/run/netns/${name}`);
+  if (options.loopback !== false) await ipBatch(['link set dev lo up'], `/run/netns/${name}`);
   return `/run/netns/${name}`;
 }
 
-export async function deleteNamedNetns(name: string): Promise<void> {
-  // The caller detaches first (see the note at the top): only the namespace is left to remove here.
+/**
+ * Removes host ends of veths (`hostVeths`, see the note at the top for why first) and then the named namespace,
+ * in one `ip` process; when that fails (something already gone), one by one, tolerating what is gone.
+ */
+export async function deleteNamedNetns(name: string, hostVeths: string[] = []): Promise<void> {
+  try {
+    await ipBatch([...hostVeths.map((v) => `link del dev ${v}`), `netns del ${name}`]);
+    return;
+  } catch (err) {
+    if (!(err instanceof HostCommandError)) throw err;
+  }
+  for (const veth of hostVeths) await deleteLink(veth);
   try {
     await ip(['netns', 'del', name]);
   } catch (err) {

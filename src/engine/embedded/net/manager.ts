@@ -18,6 +18,7 @@ import { leaseAddress, planSubnet } from './ipam.js';
 import * as v4 from './ipv4.js';
 import { createBridge, createEndpoint, createNamedNetns, deleteLink, deleteNamedNetns, freeInterfaceName, listLinks, setDefaultRoute } from './links.js';
 import { withLock } from '../state/lock.js';
+import { timed } from '../timing.js';
 import { NameServers } from './name-servers.js';
 import { hostNames, type HostNames } from './naming.js';
 import { PortPublisher } from './ports.js';
@@ -49,6 +50,8 @@ export interface AttachRequest {
   macAddress?: string;
   /** The container's own DNS servers (compose `dns`): the name server forwards its unknown names there. */
   dns?: string[];
+  /** The interface name inside, when the caller knows it is free (a namespace it just made); else the first free ethN. */
+  ifName?: string;
 }
 
 export class NetworkManager {
@@ -133,15 +136,16 @@ export class NetworkManager {
   /** Bridge, firewall rules and name server of a network; idempotent, so it also repairs (e.g. after a reboot). */
   private async bringUp(record: NetworkRecord): Promise<void> {
     const prefix = v4.parseCidr(record.subnet)!.prefix;
-    await createBridge(record.bridge, `${record.gateway}/${prefix}`, `${this.names.linkAliasPrefix}${record.name}`);
-    await this.firewall.addBridge({ bridge: record.bridge, subnet: record.subnet, gateway: record.gateway, internal: record.internal });
-    await this.nameServers.ensure(record);
+    await timed('network.bridge', () => createBridge(record.bridge, `${record.gateway}/${prefix}`, `${this.names.linkAliasPrefix}${record.name}`));
+    await timed('network.firewall', () => this.firewall.addBridge({ bridge: record.bridge, subnet: record.subnet, gateway: record.gateway, internal: record.internal }));
+    await timed('network.name-server', () => this.nameServers.ensure(record));
   }
 
-  private async tearDown(record: NetworkRecord): Promise<void> {
-    await this.nameServers.stop(record.id);
-    await this.firewall.removeBridge(record.bridge);
-    await deleteLink(record.bridge);
+  /** `rules: false` when the caller removes this root's chains next, and the bridge's rules with them. */
+  private async tearDown(record: NetworkRecord, options: { rules?: boolean } = {}): Promise<void> {
+    await timed('network.name-server', () => this.nameServers.stop(record.id));
+    if (options.rules !== false) await timed('network.firewall', () => this.firewall.removeBridge(record.bridge));
+    await timed('network.bridge', () => deleteLink(record.bridge));
   }
 
   async removeNetwork(ref: string): Promise<void> {
@@ -152,9 +156,10 @@ export class NetworkManager {
         const names = members.map((m) => m.containerName).join(', ');
         throw new ConflictError(`network ${record.name} has active endpoints (${names})`, 'network', record.name);
       }
-      await this.tearDown(record);
+      const last = (await this.store.list()).every((r) => r.id === record.id);
+      await this.tearDown(record, { rules: !last });
       await this.store.remove(record.id);
-      if (!(await this.store.list()).length) await this.firewall.removeChains();
+      if (last) await timed('network.firewall-chains', () => this.firewall.removeChains());
     });
   }
 
@@ -190,7 +195,7 @@ export class NetworkManager {
         ipAddress,
         mac: (request.macAddress ?? v4.macFromIp(v4.parseIp(ipAddress)!)).toLowerCase(),
         hostVeth: this.names.hostVeth(record.id, request.containerId),
-        ifName: await freeInterfaceName(netnsPath),
+        ifName: request.ifName ?? (await freeInterfaceName(netnsPath)),
         netnsPath,
         names: [...new Set([request.containerName, ...(request.names ?? [])])],
         aliases: request.aliases ?? [],
@@ -229,16 +234,6 @@ export class NetworkManager {
       const member = record.members[containerId];
       if (!member) throw new NotFoundError('container', containerId, { message: `container ${containerId} is not connected to network ${record.name}` });
       await this.detachMember(record, member);
-    });
-  }
-
-  /** Detaches the container from every network (before its namespace goes). */
-  async detachAll(containerId: string): Promise<void> {
-    await this.locked(async () => {
-      for (const record of await this.store.list()) {
-        const member = record.members[containerId];
-        if (member) await this.detachMember(record, member);
-      }
     });
   }
 
@@ -284,18 +279,30 @@ export class NetworkManager {
 
   // ---------------------------------------------------------------------------------------------- namespaces
 
-  /** Creates a named namespace for a container (for runc's config.json `linux.namespaces[network].path`). */
-  async createNetns(containerId: string): Promise<string> {
+  /**
+   * Creates a named namespace for a container (for runc's config.json `linux.namespaces[network].path`).
+   * `loopback: false`: the caller attaches an endpoint next, which brings loopback up (see createNamedNetns).
+   */
+  async createNetns(containerId: string, options: { loopback?: boolean } = {}): Promise<string> {
     const name = this.names.netns(containerId);
     const path = `/run/netns/${name}`;
     if (existsSync(path)) return path;
-    return createNamedNetns(name);
+    return createNamedNetns(name, options);
   }
 
-  /** Detaches the container everywhere, then removes its named namespace. */
+  /**
+   * Detaches the container everywhere and removes its named namespace. Unlike `detach`, no default route is moved
+   * to another network: the namespace goes with the interfaces, in one `ip` call.
+   */
   async removeNetns(containerId: string): Promise<void> {
-    await this.detachAll(containerId);
-    await deleteNamedNetns(this.names.netns(containerId));
+    await this.locked(async () => {
+      const records = (await this.store.list()).filter((r) => r.members[containerId]);
+      await deleteNamedNetns(this.names.netns(containerId), records.map((r) => r.members[containerId]!.hostVeth));
+      for (const record of records) {
+        delete record.members[containerId];
+        await this.store.save(record);
+      }
+    });
   }
 
   // ---------------------------------------------------------------------------------------------- ports

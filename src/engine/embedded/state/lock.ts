@@ -7,6 +7,7 @@
 import { promises as fs, readFileSync } from 'node:fs';
 import { EngineUnavailableError } from '../../errors.js';
 import { pidAlive } from './files.js';
+import { timed } from '../timing.js';
 
 const queues = new Map<string, Promise<unknown>>();
 
@@ -77,7 +78,7 @@ export async function withLock<T>(path: string, fn: () => Promise<T>, timeoutMs 
   queues.set(path, chain);
   await previous.catch(() => undefined);
   try {
-    await acquireFile(path, timeoutMs);
+    await timed('lock.acquire', () => acquireFile(path, timeoutMs));
     try {
       return await fn();
     } finally {

@@ -8,33 +8,13 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
-  buildCli, CLI, docker, freePort, projectVolumes, ROOT, TestProject, uniqueName, type RunResult,
+  CLI, docker, freePort, projectVolumes, ROOT, TestProject, type RunResult, BUSYBOX, sleep, eventually, useTestProjects,
 } from './flotilla-harness.js';
 
-const BUSYBOX = 'flotilla-test/busybox:latest';
-const projects: TestProject[] = [];
-function project(compose: string): TestProject {
-  const p = new TestProject(uniqueName('ft-flags'), compose);
-  projects.push(p);
-  return p;
-}
+const project = useTestProjects('ft-flags');
 
-beforeAll(() => buildCli());
-afterAll(async () => {
-  for (const p of projects.splice(0)) await p.cleanup();
-});
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-async function eventually(check: () => boolean, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await sleep(100);
-  }
-}
 
 /**
  * Runs the CLI in the project's directory with exactly `args` (TestProject.run puts `-p <name>` first, which would

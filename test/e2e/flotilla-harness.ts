@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll } from 'vitest';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const CLI = join(ROOT, 'dist/cli/main.js');
@@ -136,4 +137,34 @@ export async function freePort(): Promise<number> {
       server.close(() => (typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('no port'))));
     });
   });
+}
+
+export const BUSYBOX = 'flotilla-test/busybox:latest';
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Polls until `check` holds (or fails the test after `ms`). */
+export async function eventually(check: () => boolean, ms = 15_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await sleep(100);
+  }
+}
+
+/**
+ * For a test file: builds the CLI before its tests and removes every project made with the returned function
+ * after them. Project names start with `prefix` and are unique per run.
+ */
+export function useTestProjects(prefix: string): (compose: string) => TestProject {
+  const projects: TestProject[] = [];
+  beforeAll(() => buildCli());
+  afterAll(async () => {
+    for (const p of projects.splice(0)) await p.cleanup();
+  });
+  return (compose) => {
+    const p = new TestProject(uniqueName(prefix), compose);
+    projects.push(p);
+    return p;
+  };
 }

@@ -2,32 +2,13 @@
  * The observing commands against the real Docker engine: logs (interleaving, follow, prefixes), port, top,
  * images, ls, events, kill, pause/unpause, wait, stats, version, completion, and the unknown-service message.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildCli, docker, TestProject, uniqueName } from './flotilla-harness.js';
+import { describe, expect, it } from 'vitest';
+import {
+  docker, BUSYBOX, sleep, eventually, useTestProjects,
+} from './flotilla-harness.js';
 
-const BUSYBOX = 'flotilla-test/busybox:latest';
-const projects: TestProject[] = [];
-function project(compose: string): TestProject {
-  const p = new TestProject(uniqueName('ft-obs'), compose);
-  projects.push(p);
-  return p;
-}
+const project = useTestProjects('ft-obs');
 
-beforeAll(() => buildCli());
-afterAll(async () => {
-  for (const p of projects.splice(0)) await p.cleanup();
-});
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** Polls until `check` holds (or fails the test after `ms`). */
-async function eventually(check: () => boolean, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await sleep(100);
-  }
-}
 
 describe('logs (docker)', () => {
   it('interleaves two containers in time order, with padded prefixes and without timestamps', async () => {

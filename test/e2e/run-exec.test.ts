@@ -5,23 +5,12 @@
 import { spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildCli, CLI, docker, freePort, TestProject, uniqueName, type RunResult } from './flotilla-harness.js';
+import { describe, expect, it } from 'vitest';
+import {
+  CLI, docker, freePort, TestProject, type RunResult, BUSYBOX, sleep, useTestProjects,
+} from './flotilla-harness.js';
 
-const BUSYBOX = 'flotilla-test/busybox:latest';
-const projects: TestProject[] = [];
-function project(compose: string): TestProject {
-  const p = new TestProject(uniqueName('ft-run'), compose);
-  projects.push(p);
-  return p;
-}
-
-beforeAll(() => buildCli());
-afterAll(async () => {
-  for (const p of projects.splice(0)) await p.cleanup();
-});
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const project = useTestProjects('ft-run');
 
 /** Runs the CLI with `input` piped to its stdin. */
 function runWithInput(p: TestProject, args: string[], input: string): Promise<RunResult> {

@@ -5,7 +5,7 @@
  * stdin ends a one-off container (`echo x | run -T svc cat`).
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -230,6 +230,18 @@ services:
     const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
     const printed = await cli(p, ['--version']);
     expect(printed).toMatchObject({ code: 0, stdout: `${version}\n` });
+  });
+
+  it('--data-root, before or after the command, is where the embedded engine keeps its state', async () => {
+    const p = project('services: {}\n');
+    for (const [i, args] of [
+      ['--engine', 'embedded', '--data-root', join(p.dir, 'root-0'), 'image', 'ls'],
+      ['image', 'ls', '--engine', 'embedded', '--data-root', join(p.dir, 'root-1')],
+    ].entries()) {
+      const listed = await cli(p, args);
+      expect(listed.code, listed.stderr).toBe(0);
+      expect(existsSync(join(p.dir, `root-${i}`, 'images'))).toBe(true);
+    }
   });
 });
 

@@ -8,6 +8,7 @@ import { linkedController, pumpOutput } from './exec.js';
 import type { ProjectOptions } from './options.js';
 import { serviceContainer, withProjectScope } from './project-containers.js';
 
+/** Options of `attach`: the service and replica, stdin, detach keys. */
 export interface AttachOptions extends ProjectOptions {
   service: string;
   index?: number;
@@ -23,6 +24,7 @@ export interface AttachOptions extends ProjectOptions {
 /** How the session ended: the container stopped (with its exit code), or the user detached. */
 export type AttachResult = { detached: true } | { detached: false; exitCode: number };
 
+/** Attaches the terminal to a service container's stdio (`attach`) until it exits or is detached. */
 export async function attachToService(options: AttachOptions): Promise<AttachResult> {
   const keys = parseDetachKeys(options.detachKeys ?? 'ctrl-p,ctrl-q');
   return withProjectScope(options, [options.service], async (session, scope) => {

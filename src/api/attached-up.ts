@@ -25,6 +25,7 @@ import { applyLoaded, withProjectSession, type ApplyResult } from './up.js';
 
 export type { ContainerExit } from './exit-monitor.js';
 
+/** Options of `up` without `-d`: those of `up`, plus which services to follow and when to stop everything. */
 export interface AttachedUpOptions extends UpOptions {
   /** Only these services' output (`--attach`); default the selected services (or all), attach: false left out. */
   attach?: string[];
@@ -48,6 +49,7 @@ export interface AttachedUpOptions extends UpOptions {
   onStatus?: (message: string) => void;
 }
 
+/** How an attached `up` ended: the exit code the CLI returns and the container that decided it. */
 export interface AttachedUpResult extends ApplyResult {
   /** What the command exits with. */
   exitCode: number;

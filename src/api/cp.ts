@@ -13,6 +13,7 @@ import { extractLocal, firstEntry, packLocal } from './cp-archive.js';
 import type { ProjectOptions } from './options.js';
 import { findProjectContainers, serviceContainer, withProjectScope } from './project-containers.js';
 
+/** Options of `cp`: source and destination (`service:path` on one side), replica, archive mode, links. */
 export interface CopyOptions extends ProjectOptions {
   /** `service:path` or a local path. */
   source: string;
@@ -38,6 +39,7 @@ export function parseServicePath(arg: string): { service: string; path: string }
   return { service, path: arg.slice(colon + 1) || '/' };
 }
 
+/** Copies files between a service container and the local filesystem (`cp`), keeping modes. */
 export async function copy(options: CopyOptions): Promise<void> {
   const from = parseServicePath(options.source);
   const to = parseServicePath(options.destination);

@@ -5,6 +5,7 @@ import type { ProjectOptions } from './options.js';
 import { withProjectScope } from './project-containers.js';
 import { parseTimeArg } from './time-arg.js';
 
+/** Options of `events`: which services, and the time bounds. */
 export interface EventsOptions extends ProjectOptions {
   services?: string[];
   /** Replay from this time (Unix timestamp, RFC 3339 or duration such as "10m"). */

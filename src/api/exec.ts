@@ -6,6 +6,7 @@ import type { Readable, Writable } from 'node:stream';
 import type { ProjectOptions } from './options.js';
 import { serviceContainer, withProjectScope } from './project-containers.js';
 
+/** Options of `exec`: the service and replica, the command, and its environment, user, directory, tty and stdin. */
 export interface ExecInServiceOptions extends ProjectOptions {
   service: string;
   command: string[];

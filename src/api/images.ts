@@ -3,6 +3,7 @@ import { NotFoundError } from '../engine/errors.js';
 import type { ProjectOptions } from './options.js';
 import { findProjectContainers, withProjectScope } from './project-containers.js';
 
+/** Options of `images`: which services. */
 export interface ImagesOptions extends ProjectOptions {
   services?: string[];
 }
@@ -22,6 +23,7 @@ export interface ContainerImage {
   platform: string;
 }
 
+/** The images the project's containers use (`images`). */
 export async function images(options: ImagesOptions): Promise<ContainerImage[]> {
   return withProjectScope(options, options.services, async (session, scope) => {
     const engine = session.engine;

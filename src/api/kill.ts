@@ -4,6 +4,7 @@ import { findOrphans } from '../reconcile/reconcile.js';
 import type { ProjectOptions } from './options.js';
 import { findProjectContainers, withProjectScope } from './project-containers.js';
 
+/** Options of `kill`: which services and the signal. */
 export interface KillOptions extends ProjectOptions {
   services?: string[];
   /** The signal to send (`-s`); default SIGKILL, as Docker Compose. `signal` is the abort signal of every API call. */
@@ -40,6 +41,7 @@ export async function kill(options: KillOptions): Promise<ContainerActionResult>
   });
 }
 
+/** Options of `pause` and `unpause`: which services. */
 export interface PauseOptions extends ProjectOptions {
   services?: string[];
   dryRun?: boolean;

@@ -12,6 +12,7 @@ import type { ProjectOptions } from './options.js';
 import { filterContainers, numberOf, serviceOf, shortName, withProjectScope, type ContainerQuery } from './project-containers.js';
 import { parseTimeArg, unixSecondsArg } from './time-arg.js';
 
+/** Options of `logs`: services, follow, tail, time bounds, timestamps, replica index. */
 export interface LogsOptions extends ProjectOptions {
   /** Only these services; default all. */
   services?: string[];
@@ -45,6 +46,7 @@ export interface LogSource {
   number: number;
 }
 
+/** One line of a container's output, with the container and service it came from. */
 export interface LogLine extends TimedLine {
   source: LogSource;
 }

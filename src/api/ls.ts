@@ -4,6 +4,7 @@ import { Label } from '../reconcile/labels.js';
 import type { ProjectOptions } from './options.js';
 import { withSession } from './session.js';
 
+/** Options of `ls`: stopped projects too, and a name filter. */
 export interface ListProjectsOptions extends Pick<ProjectOptions, 'engine' | 'parallel' | 'env' | 'signal'> {
   /** Include projects whose containers are all stopped (`-a`); otherwise only running containers count. */
   all?: boolean;
@@ -11,6 +12,7 @@ export interface ListProjectsOptions extends Pick<ProjectOptions, 'engine' | 'pa
   nameFilter?: string;
 }
 
+/** One project as `ls` shows it: name, status such as `running(2), exited(1)`, config files. */
 export interface ProjectSummary {
   name: string;
   /** `running(2), exited(1)`: container count per state, states sorted by name. */
@@ -19,6 +21,7 @@ export interface ProjectSummary {
   configFiles: string;
 }
 
+/** Every compose project on the engine with its status and config files (`ls`). */
 export async function listProjects(options: ListProjectsOptions = {}): Promise<ProjectSummary[]> {
   return withSession(options, async (session) => {
     const containers = await session.engine.listContainers({ all: options.all ?? false, labels: { [Label.project]: true } });

@@ -83,23 +83,27 @@ export interface UpOptions extends ProjectOptions, LockingOptions {
   timeoutSec?: number;
 }
 
+/** Options of `start`: which services, and whether to wait until they are running or healthy. */
 export interface StartOptions extends ProjectOptions, LockingOptions {
   services?: string[];
   wait?: boolean;
   waitTimeoutSec?: number;
 }
 
+/** Options of `stop`: which services and the stop timeout. */
 export interface StopOptions extends ProjectOptions, LockingOptions {
   services?: string[];
   /** Seconds before SIGKILL; default each container's stop_grace_period. */
   timeoutSec?: number;
 }
 
+/** Options of `restart`: which services, the stop timeout, and whether `restart: true` dependents follow. */
 export interface RestartOptions extends StopOptions {
   /** Do not restart the services that depend on the named ones with `restart: true`. */
   noDeps?: boolean;
 }
 
+/** Options of `rm`: which services, stop running ones first, remove anonymous volumes. */
 export interface RmOptions extends ProjectOptions, LockingOptions {
   services?: string[];
   /** Stop running containers first (`-s`); otherwise only stopped containers are removed. */
@@ -109,6 +113,7 @@ export interface RmOptions extends ProjectOptions, LockingOptions {
   timeoutSec?: number;
 }
 
+/** Options of `down`: what to remove besides containers and networks (volumes, images, orphans) and the stop timeout. */
 export interface DownOptions extends ProjectOptions, LockingOptions {
   /** Only these services (and the services that depend on them). */
   services?: string[];
@@ -120,6 +125,7 @@ export interface DownOptions extends ProjectOptions, LockingOptions {
   timeoutSec?: number;
 }
 
+/** Options of `ps`: which services, stopped containers too, filter by state. */
 export interface PsOptions extends ProjectOptions {
   services?: string[];
   /** Stopped containers too (`-a`). */

@@ -3,6 +3,7 @@ import { FlotillaError } from '../errors.js';
 import type { ProjectOptions } from './options.js';
 import { serviceContainer, withProjectScope } from './project-containers.js';
 
+/** Options of `port`: the service, the container port, the protocol and the replica. */
 export interface PortOptions extends ProjectOptions {
   service: string;
   /** Port inside the container. */

@@ -18,6 +18,7 @@ import { newSlug, oneOffSpec, type OneOffOverrides } from './run-spec.js';
 import { withSession } from './session.js';
 import { closestName } from './suggest.js';
 
+/** Options of `run`: the service, the command, and the overrides of the service's configuration. */
 export interface RunOptions extends ProjectOptions, Omit<OneOffOverrides, 'attach'> {
   service: string;
   /** Start the container and return its name without waiting (`-d`). */
@@ -35,6 +36,7 @@ export interface RunOptions extends ProjectOptions, Omit<OneOffOverrides, 'attac
   onPrepared?: () => void | Promise<void>;
 }
 
+/** The one-off container and, when it was waited for, its exit code. */
 export interface RunResult {
   id: string;
   name: string;
@@ -42,6 +44,7 @@ export interface RunResult {
   exitCode: number;
 }
 
+/** Runs a one-off container of a service (`run`): dependencies started first unless `noDeps`; resolves with its exit code. */
 export async function runOneOff(options: RunOptions): Promise<RunResult> {
   if (options.detach && options.rm) throw new FlotillaError('--rm and -d cannot be combined');
   const scope = await resolveProjectScope(options);

@@ -4,18 +4,21 @@ import type { StatsSample } from '../engine/types.js';
 import type { ProjectOptions } from './options.js';
 import { findProjectContainers, withProjectScope } from './project-containers.js';
 
+/** Options of `stats`: which services, stopped containers too. */
 export interface StatsOptions extends ProjectOptions {
   services?: string[];
   /** Stopped containers too (they show zeros) (`-a`). */
   all?: boolean;
 }
 
+/** Resource usage of one container. */
 export interface ContainerStats extends StatsSample {
   id: string;
   name: string;
   service: string;
 }
 
+/** One sample of resource usage of the services' containers (`stats --no-stream`). */
 export async function stats(options: StatsOptions): Promise<ContainerStats[]> {
   return withProjectScope(options, options.services, async (session, scope) => {
     const containers = await findProjectContainers(session.engine, scope.name, { services: options.services, oneoff: 'include' });

@@ -2,10 +2,12 @@
 import type { ProjectOptions } from './options.js';
 import { findProjectContainers, withProjectScope } from './project-containers.js';
 
+/** Options of `top`: which services. */
 export interface TopOptions extends ProjectOptions {
   services?: string[];
 }
 
+/** The processes of one container, as `ps` columns. */
 export interface ContainerProcesses {
   /** Container name. */
   name: string;
@@ -15,6 +17,7 @@ export interface ContainerProcesses {
   processes: string[][];
 }
 
+/** The processes running in the services' containers (`top`). */
 export async function top(options: TopOptions): Promise<ContainerProcesses[]> {
   return withProjectScope(options, options.services, async (session, scope) => {
     const containers = await findProjectContainers(session.engine, scope.name, {

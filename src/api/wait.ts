@@ -3,6 +3,7 @@ import { FlotillaError } from '../errors.js';
 import type { ProjectOptions } from './options.js';
 import { findProjectContainers, withProjectScope } from './project-containers.js';
 
+/** Options of `wait`: the services to wait for, and whether to take the project down afterwards. */
 export interface WaitOptions extends ProjectOptions {
   services: string[];
   /** As soon as the first container stops, take the whole project down (`--down-project`). */

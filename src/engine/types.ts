@@ -536,6 +536,7 @@ export interface EventOptions {
 
 // ---------------------------------------------------------------------------------------------- the interface
 
+/** A container engine as Flotilla uses it: containers, their streams, networks, volumes, images and events. */
 export interface Engine {
   readonly kind: EngineKind;
 

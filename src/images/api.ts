@@ -16,11 +16,13 @@ interface ImageCommandOptions extends ProjectOptions {
   onImageEvent?: ImageEventListener;
 }
 
+/** Options of `build`: services, no-cache, pull, build args, push. */
 export interface BuildCommandOptions extends ImageCommandOptions, BuildOverrides {
   /** Push the built images that have an `image:` name afterwards (`build --push`). */
   push?: boolean;
 }
 
+/** What `build` built: image name and id per service. */
 export interface BuildCommandResult {
   built: BuiltImage[];
   /** With `push`: what was pushed. */
@@ -50,6 +52,7 @@ export async function buildProjectImages(options: BuildCommandOptions = {}): Pro
   });
 }
 
+/** Options of `pull`: services, policy, dependencies, failures to ignore. */
 export interface PullCommandOptions extends ImageCommandOptions {
   includeDeps?: boolean;
   ignoreFailures?: boolean;
@@ -72,6 +75,7 @@ export async function pullProjectImages(options: PullCommandOptions = {}): Promi
   }));
 }
 
+/** Options of `push`: services, dependencies, failures to ignore. */
 export interface PushCommandOptions extends ImageCommandOptions {
   includeDeps?: boolean;
   ignoreFailures?: boolean;

@@ -14,6 +14,7 @@ import {
 } from './project-env.js';
 import { invalidProjectNameError, normalizeProjectName } from './project-name.js';
 
+/** What to load and how: files, project name and directory, env files, profiles, the environment, selected services, and stages to skip. */
 export interface LoadOptions {
   /** -f: compose files, in order ("-" reads standard input). Empty: COMPOSE_FILE, else discovery. */
   files?: string[];
@@ -64,6 +65,7 @@ export interface PreparedLoad {
   profiles: string[];
 }
 
+/** Loads compose files into a Project: discovery, environment, interpolation, include, extends, merge, validation, canonical form, profiles and consistency checks. */
 export async function loadProject(options: LoadOptions = {}): Promise<Project> {
   return loadProjectSync(options);
 }

@@ -14,6 +14,7 @@ export type Bytes = number;
 /** `x-*` keys, kept where the file put them; ignored by the engine and by the service hash. */
 export type Extensions = Record<`x-${string}`, unknown>;
 
+/** A loaded compose project: its name, directory, files, and its services and resources in canonical form. */
 export interface Project {
   name: string;
   /** Absolute project directory. */
@@ -197,6 +198,7 @@ export interface ServiceHook {
   environment?: Record<string, string | null>;
 }
 
+/** One service in canonical form (long syntax, absolute paths, ns durations, byte sizes). */
 export interface Service {
   /** The key of the service in `services`. Not printed by `config` (it is the map key). */
   name: string;

@@ -4,11 +4,13 @@
  */
 import type { Operation, OperationKind } from './plan.js';
 
+/** The kinds of resources progress events are about. */
 export type ResourceKind = 'container' | 'network' | 'volume' | 'image' | 'service';
 
 /** `working` when a step starts, then exactly one of `done`, `failed`, `skipped` (optional dependency), `warning`. */
 export type EventState = 'working' | 'done' | 'failed' | 'skipped' | 'warning';
 
+/** Progress of a plan being applied: one event per resource and state change, with its time and reason. */
 export interface ExecutionEvent {
   /** `Container demo-web-1`, `Network demo_default`: what a progress line is about. */
   resource: string;

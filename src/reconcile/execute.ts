@@ -26,11 +26,13 @@ export interface ExecuteOptions {
   pollMs?: number;
 }
 
+/** An operation that failed, with the error the engine gave. */
 export interface OperationFailure {
   operation: number;
   error: Error;
 }
 
+/** What applying a plan did: the operations done, the one that failed, and those not run. */
 export interface ExecutionResult {
   /** Operations that completed (including optional waits that only warned). */
   completed: number[];

@@ -20,6 +20,7 @@ import { homedir, hostname } from 'node:os';
 import { join } from 'node:path';
 import { FlotillaError } from '../errors.js';
 
+/** Who holds a project lock: process id, its start time and host, so a dead holder can be recognized. */
 export interface LockHolder {
   pid: number;
   /** Process start time as /proc/<pid>/stat field 22 (clock ticks since boot); absent off Linux. */

@@ -158,6 +158,7 @@ export interface WaitConditionOp extends OperationBase {
   containers: ContainerTarget[];
 }
 
+/** One step of a plan: its id, the resource it acts on, the ids it waits for, and its reason. */
 export type Operation =
   | CreateNetworkOp
   | RemoveNetworkOp
@@ -175,8 +176,10 @@ export type Operation =
   | DisconnectNetworkOp
   | WaitConditionOp;
 
+/** The kinds of plan operations. */
 export type OperationKind = Operation['kind'];
 
+/** What must change, and why: the operations in a valid run order, with warnings (orphans, reused resources). */
 export interface Plan {
   project: string;
   /** In id order; ids are 1..n. */

@@ -52,8 +52,9 @@ function currentTable(): Table | undefined {
   } catch {
     return undefined;
   }
+  // Read on every query: the record is small, and a cache keyed on file metadata can miss a rewrite (inode
+  // numbers are reused, and two writes can share an mtime and a size).
   const key = `${stat.ino}:${stat.mtimeMs}:${stat.size}`;
-  if (key === table.key) return table;
   try {
     const record = JSON.parse(readFileSync(config.recordPath, 'utf8')) as NetworkRecord;
     const names = new Map<string, string[]>();

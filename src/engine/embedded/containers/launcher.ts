@@ -13,6 +13,7 @@ import { containerFiles } from '../state/paths.js';
 import { readJson, writeJsonAtomic } from '../state/files.js';
 import type { RuntimeState, SupervisorConfig } from './record.js';
 import { watchDir } from '../state/dir-watch.js';
+import { bundleOnce } from '../dev-bundle.js';
 import { reportTiming, timingEnabled } from '../timing.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -22,17 +23,7 @@ async function bundleFromSources(source: string, cacheDir: string): Promise<stri
   const sources = dirname(source);
   const newest = Math.max(...readdirSync(sources).filter((n) => n.endsWith('.ts')).map((n) => statSync(join(sources, n)).mtimeMs));
   const stamp = Math.floor(newest).toString(36);
-  const out = join(cacheDir, `supervisor-${stamp}.mjs`);
-  if (existsSync(out)) return out;
-  const moduleName = 'esbuild'; // a dev-only tool: never loaded when running from dist/
-  const esbuild = (await import(moduleName)) as {
-    build(options: Record<string, unknown>): Promise<unknown>;
-  };
-  await fs.mkdir(cacheDir, { recursive: true });
-  const tmp = `${out}.${process.pid}.tmp`;
-  await esbuild.build({ entryPoints: [source], bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile: tmp, logLevel: 'silent' });
-  await fs.rename(tmp, out);
-  return out;
+  return bundleOnce(source, join(cacheDir, `supervisor-${stamp}.mjs`));
 }
 
 /** The script to run with node: compiled JS when present, else a bundle of the TypeScript sources. */

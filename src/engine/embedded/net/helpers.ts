@@ -10,6 +10,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EngineError } from '../../errors.js';
 import { readJson } from '../state/files.js';
+import { bundleOnce } from '../dev-bundle.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -22,23 +23,12 @@ function sourcesStamp(): string {
   return Math.floor(newest).toString(36);
 }
 
-async function bundle(source: string, out: string): Promise<void> {
-  const moduleName = 'esbuild'; // a dev-only tool, never loaded when running from dist/
-  const esbuild = (await import(moduleName)) as { build(options: Record<string, unknown>): Promise<unknown> };
-  await fs.mkdir(dirname(out), { recursive: true });
-  const tmp = `${out}.${process.pid}.tmp`;
-  await esbuild.build({ entryPoints: [source], bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile: tmp, logLevel: 'silent' });
-  await fs.rename(tmp, out);
-}
-
 export async function helperScript(name: HelperName, cacheDir: string): Promise<string> {
   const compiled = join(here, `${name}.js`);
   if (existsSync(compiled)) return compiled;
   const source = join(here, `${name}.ts`);
   if (!existsSync(source)) throw new EngineError(`networking helper ${name} is missing (looked for ${compiled})`);
-  const out = join(cacheDir, `${name}-${sourcesStamp()}.mjs`);
-  if (!existsSync(out)) await bundle(source, out);
-  return out;
+  return bundleOnce(source, join(cacheDir, `${name}-${sourcesStamp()}.mjs`));
 }
 
 export interface HelperStatus {

@@ -29,7 +29,7 @@ async function answer(): Promise<{ message: string; version: number }> {
   const port = docker(['port', id, '8080/tcp']).split('\n')[0]!.split(':').pop();
   for (let attempt = 0; ; attempt++) {
     try {
-      return (await (await fetch(`http://127.0.0.1:${port}/`)).json()) as { message: string; version: number };
+      return (await (await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(5000) })).json()) as { message: string; version: number };
     } catch (error) {
       if (attempt > 50) throw error;
       await new Promise((r) => setTimeout(r, 100));

@@ -5,7 +5,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, promises as fs } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const building = new Map<string, Promise<void>>();
 
@@ -32,4 +33,17 @@ async function bundle(source: string, out: string): Promise<void> {
   } finally {
     await fs.rm(tmp, { force: true });
   }
+}
+
+/**
+ * A compiled file of the package's dist/ directory, found from the package root. The bundled CLI runs from
+ * dist/cli/, where a helper's script is not beside the module that starts it.
+ */
+export function shippedScript(...distPath: string[]): string | undefined {
+  for (let dir = dirname(fileURLToPath(import.meta.url)); dirname(dir) !== dir; dir = dirname(dir)) {
+    if (!existsSync(join(dir, 'package.json'))) continue;
+    const script = join(dir, 'dist', ...distPath);
+    return existsSync(script) ? script : undefined;
+  }
+  return undefined;
 }

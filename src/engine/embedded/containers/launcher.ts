@@ -13,7 +13,7 @@ import { containerFiles } from '../state/paths.js';
 import { readJson, writeJsonAtomic } from '../state/files.js';
 import type { RuntimeState, SupervisorConfig } from './record.js';
 import { watchDir } from '../state/dir-watch.js';
-import { bundleOnce } from '../dev-bundle.js';
+import { bundleOnce, shippedScript } from '../dev-bundle.js';
 import { reportTiming, timingEnabled } from '../timing.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -32,6 +32,8 @@ export async function supervisorEntry(cacheDir: string): Promise<string> {
   if (existsSync(compiled)) return compiled;
   const source = join(here, '..', 'supervisor', 'main.ts');
   if (existsSync(source)) return bundleFromSources(source, cacheDir);
+  const shipped = shippedScript('engine', 'embedded', 'supervisor', 'main.js');
+  if (shipped) return shipped;
   throw new EngineError(`the embedded engine's supervisor is missing (looked for ${compiled})`);
 }
 

@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EngineError } from '../../errors.js';
 import { readJson } from '../state/files.js';
-import { bundleOnce } from '../dev-bundle.js';
+import { bundleOnce, shippedScript } from '../dev-bundle.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -27,6 +27,8 @@ export async function helperScript(name: HelperName, cacheDir: string): Promise<
   const compiled = join(here, `${name}.js`);
   if (existsSync(compiled)) return compiled;
   const source = join(here, `${name}.ts`);
+  const shipped = existsSync(source) ? undefined : shippedScript('engine', 'embedded', 'net', `${name}.js`);
+  if (shipped) return shipped;
   if (!existsSync(source)) throw new EngineError(`networking helper ${name} is missing (looked for ${compiled})`);
   return bundleOnce(source, join(cacheDir, `${name}-${sourcesStamp()}.mjs`));
 }

@@ -12,7 +12,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const cli = join(root, 'dist/cli/main.js');
+const cli = join(root, 'dist/bin/flotilla.js');
 const megabytes = Number(process.env.BENCH_LOG_MB ?? 200);
 const project = `ft-bench-logs-${Math.random().toString(36).slice(2, 7)}`;
 const dir = mkdtempSync(join(tmpdir(), `${project}-`));

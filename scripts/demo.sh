@@ -18,7 +18,7 @@ echo "[demo] building flotilla"
 npx tsc -p tsconfig.json
 
 echo "[demo] starting the example (project $project)"
-NGINX_PORT=$port node dist/cli/main.js -f "$compose_file" -p "$project" up -d --wait
+NGINX_PORT=$port node dist/bin/flotilla.js -f "$compose_file" -p "$project" up -d --wait
 
 url=http://127.0.0.1:$port
 answer=$(curl -fsS --retry 5 --retry-connrefused --retry-delay 1 "$url")
@@ -28,4 +28,4 @@ case $answer in
   *) echo "[demo] unexpected answer" >&2; exit 1 ;;
 esac
 echo "[demo] open $url (every request counts one visit; web1 and web2 take turns)"
-echo "[demo] stop it with: node dist/cli/main.js -f $compose_file -p $project down"
+echo "[demo] stop it with: node dist/bin/flotilla.js -f $compose_file -p $project down"

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const cli = join(root, 'dist/cli/main.js');
+const cli = join(root, 'dist/bin/flotilla.js');
 const bad = join(root, 'test/fixtures/bad');
 
 interface BadCase {

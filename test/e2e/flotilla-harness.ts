@@ -1,6 +1,6 @@
 /**
  * Test harness for the CLI end-to-end suites: builds the CLI once, writes throwaway projects with unique names,
- * runs `node dist/cli/main.js` in them, inspects with the docker CLI, and removes exactly what carries the
+ * runs `node dist/bin/flotilla.js` in them, inspects with the docker CLI, and removes exactly what carries the
  * project's label (plus names it was told about), never anything else.
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll } from 'vitest';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-export const CLI = join(ROOT, 'dist/cli/main.js');
+export const CLI = join(ROOT, 'dist/bin/flotilla.js');
 const PROJECT_LABEL = 'com.docker.compose.project';
 
 /** Compiles the CLI (others' type errors do not stop tsc from emitting) and checks it is there. */

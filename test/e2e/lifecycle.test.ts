@@ -212,7 +212,7 @@ services:
     const port = String(await freePort());
     const env = { ...process.env, NGINX_PORT: port, CI: 'true' };
     try {
-      const up = spawnSync(process.execPath, [join(ROOT, 'dist/cli/main.js'), '-p', name, 'up', '-d'], { cwd: dir, env, encoding: 'utf8' });
+      const up = spawnSync(process.execPath, [join(ROOT, 'dist/bin/flotilla.js'), '-p', name, 'up', '-d'], { cwd: dir, env, encoding: 'utf8' });
       expect(up.status, up.stderr).toBe(0);
       const ps = spawnSync('/usr/bin/docker-compose', ['-p', name, 'ps', '-a'], { cwd: dir, env, encoding: 'utf8' });
       expect(ps.status, ps.stderr).toBe(0);

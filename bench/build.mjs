@@ -14,8 +14,10 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } 
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { bundleCli } from '../scripts/bundle-cli.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+await bundleCli(); // the CLI as the sources are now, whatever built dist/ last
 const CLI = join(ROOT, 'dist/bin/flotilla.js');
 const EXAMPLE = join(ROOT, 'examples/node-web-app');
 const args = process.argv.slice(2);

@@ -18,8 +18,10 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { bundleCli } from '../scripts/bundle-cli.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+await bundleCli(); // the CLI as the sources are now, whatever built dist/ last
 const cli = join(root, 'dist/bin/flotilla.js');
 const runsArg = process.argv.indexOf('--runs');
 const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 7;

@@ -17,9 +17,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { bundleCli } from '../scripts/bundle-cli.mjs';
 import { chainServices, demoServices, timeFloor } from './engine-floor.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+await bundleCli(); // the CLI as the sources are now, whatever built dist/ last
 const cli = join(root, 'dist/bin/flotilla.js');
 const runs = Number(process.env.BENCH_RUNS ?? 5);
 const suffix = Math.random().toString(36).slice(2, 7);

@@ -10,8 +10,10 @@ import { mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { bundleCli } from '../scripts/bundle-cli.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+await bundleCli(); // the CLI as the sources are now, whatever built dist/ last
 const cli = join(root, 'dist/bin/flotilla.js');
 const megabytes = Number(process.env.BENCH_LOG_MB ?? 200);
 const project = `ft-bench-logs-${Math.random().toString(36).slice(2, 7)}`;

@@ -42,14 +42,22 @@ export class TestProject {
   }
 
   /** Runs `flotilla -p <name> <args>` in the project directory; never throws. */
-  run(args: string[], env: NodeJS.ProcessEnv = {}): Promise<RunResult> {
+  /** Runs a command to its end; one still running after `deadlineMs` is killed and says so in its stderr. */
+  run(args: string[], env: NodeJS.ProcessEnv = {}, deadlineMs = 150_000): Promise<RunResult> {
     return new Promise((resolvePromise) => {
       const child = this.spawn(args, env);
       let stdout = '';
       let stderr = '';
+      const deadline = setTimeout(() => {
+        stderr += `\n[harness] flotilla ${args.join(' ')} still running after ${deadlineMs / 1000} s: killed\n`;
+        child.kill('SIGKILL');
+      }, deadlineMs);
       child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
       child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-      child.on('close', (code, signal) => resolvePromise({ code: code ?? (signal ? 128 : -1), stdout, stderr }));
+      child.on('close', (code, signal) => {
+        clearTimeout(deadline);
+        resolvePromise({ code: code ?? (signal ? 128 : -1), stdout, stderr });
+      });
     });
   }
 

@@ -1,5 +1,5 @@
 /** `ps`: the project's containers as plain rows, from the engine's listing (one call). */
-import type { ContainerState, PublishedPort } from '../engine/types.js';
+import type { ContainerState, MountInfo, PublishedPort } from '../engine/types.js';
 import { Label } from '../reconcile/labels.js';
 import type { PsOptions } from './options.js';
 import { loadOptionalProject } from './lifecycle.js';
@@ -24,6 +24,12 @@ export interface ContainerStatus {
   created: number;
   ports: PublishedPort[];
   oneoff: boolean;
+  /** The exit code of an exited container (read from its status, "Exited (3) ..."); 0 otherwise. */
+  exitCode: number;
+  labels: Record<string, string>;
+  /** Names of the networks it is attached to. */
+  networks: string[];
+  mounts: MountInfo[];
 }
 
 export async function listContainers(options: PsOptions): Promise<ContainerStatus[]> {
@@ -44,6 +50,8 @@ export async function listContainers(options: PsOptions): Promise<ContainerStatu
           number: Number(c.labels[Label.containerNumber] ?? 0), image: c.image, command: c.command ?? '', state: c.state,
           status: c.status, ...(health ? { health: health === 'health: starting' ? 'starting' : health as 'healthy' | 'unhealthy' } : {}),
           created: c.created, ports: c.ports, oneoff: c.labels[Label.oneoff] === 'True',
+          exitCode: Number(/^Exited \((\d+)\)/.exec(c.status)?.[1] ?? 0), labels: c.labels,
+          networks: Object.keys(c.networks).sort(), mounts: c.mounts,
         };
       })
       .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));

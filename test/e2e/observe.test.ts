@@ -1,5 +1,5 @@
 /**
- * The observing commands against the real Docker engine: logs (interleaving, follow, prefixes), port, top,
+ * The observing commands against the real Docker engine: logs (interleaving, follow, prefixes), ps, port, top,
  * images, ls, events, kill, pause/unpause, wait, stats, version, completion, and the unknown-service message.
  */
 import { describe, expect, it } from 'vitest';
@@ -107,6 +107,53 @@ services:
     expect((await p.ok(['ls', '-a', '-q', '--filter', `name=${p.name}`])).stdout).toBe(`${p.name}\n`);
     const stopped = await p.ok(['ls', '-a', '--filter', `name=${p.name}`]);
     expect(stopped.stdout).toContain('exited(1)');
+  });
+});
+
+describe('ps (docker)', () => {
+  it('lists as Docker Compose does: table, -a, --status, -q, --services, and --format json with its keys', async () => {
+    const p = project(`
+services:
+  web:
+    image: ${BUSYBOX}
+    command: ["httpd", "-f", "-p", "80"]
+    ports: ["127.0.0.1::80"]
+    stop_signal: SIGKILL
+  job:
+    image: ${BUSYBOX}
+    command: ["sh", "-c", "exit 3"]
+`);
+    await p.run(['up', '-d']);
+    await eventually(() => p.containers().some((c) => c.service === 'job' && c.state === 'exited'));
+    const table = (await p.ok(['ps'])).stdout.split('\n');
+    expect(table[0]).toMatch(/^NAME\s+IMAGE\s+COMMAND\s+SERVICE\s+CREATED\s+STATUS\s+PORTS$/);
+    expect(table.slice(1).filter(Boolean)).toHaveLength(1);
+    expect(table[1]).toMatch(new RegExp(`^${p.name}-web-1\\s+flotilla-test/busybox:latest\\s+"httpd -f -p 80"\\s+web\\s+.*Up .*127\\.0\\.0\\.1:\\d+->80/tcp$`));
+    expect((await p.ok(['ps', '-a', '--services'])).stdout).toBe('job\nweb\n');
+    expect((await p.ok(['ps', '--status', 'exited', '--services'])).stdout).toBe('job\n');
+    expect((await p.ok(['ps', '--filter', 'status=running', '--services'])).stdout).toBe('web\n');
+    const badFilter = await p.run(['ps', '--filter', 'name=web']);
+    expect([badFilter.code, badFilter.stderr.trim()]).toEqual([1, 'invalid filter "name=web" (the only filter is status=<status>)']);
+    const ids = (await p.ok(['ps', '-a', '-q'])).stdout.trim().split('\n').sort();
+    expect(ids).toEqual(p.containers().map((c) => c.id).sort());
+    expect(ids.every((id) => /^[0-9a-f]{64}$/.test(id))).toBe(true);
+
+    const lines = (await p.ok(['ps', '-a', '--format', 'json'])).stdout.trim().split('\n');
+    const rows = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    const job = rows.find((r) => r.Service === 'job')!;
+    const web = rows.find((r) => r.Service === 'web')!;
+    expect(job).toMatchObject({ Name: `${p.name}-job-1`, Project: p.name, State: 'exited', ExitCode: 3, Health: '', Publishers: [] });
+    expect(job.Status).toMatch(/^Exited \(3\)/);
+    const port = Number(docker(['port', `${p.name}-web-1`, '80/tcp']).split(':').pop());
+    expect(web).toMatchObject({
+      Name: `${p.name}-web-1`, Image: 'flotilla-test/busybox:latest', State: 'running', ExitCode: 0,
+      Publishers: [{ URL: '127.0.0.1', TargetPort: 80, PublishedPort: port, Protocol: 'tcp' }],
+      Networks: `${p.name}_default`,
+    });
+    expect(web.ID).toMatch(/^[0-9a-f]{12}$/);
+    expect(web.Labels).toContain(`com.docker.compose.service=web`);
+    const full = JSON.parse((await p.ok(['ps', '--format', 'json', '--no-trunc', 'web'])).stdout) as Record<string, unknown>;
+    expect(full.ID).toMatch(/^[0-9a-f]{64}$/);
   });
 });
 

@@ -16,7 +16,9 @@ export function definePs(program: Command): void {
         .argParser(collect as never)
         .default([]),
     )
+    .option('--filter <filter>', 'filter by a property: status=<status> (repeatable)', collect, [])
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
+    .option('--no-trunc', "don't truncate output (IDs, commands)")
     .action(async (services: string[], _options: unknown, cmd: Command) => {
       const { runPs } = await import('../actions/ps.js');
       await runPs(services, commandOptions(cmd));

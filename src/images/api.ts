@@ -3,11 +3,13 @@
  * the operation, close. The CLI calls these; `src/index.ts` may re-export them.
  */
 import type { ProjectOptions } from '../api/options.js';
-import { loadComposeProject, withSession } from '../api/session.js';
+import { loadComposeProject, openSession, withSession, type Session } from '../api/session.js';
+import type { Project } from '../model/types.js';
 import { buildImages, type BuiltImage } from './build.js';
 import type { BuildOverrides } from './build-request.js';
 import type { ImageEventListener } from './events.js';
 import { pullProject, pushProject, type TransferReport } from './project-images.js';
+import { timingMark } from './timing.js';
 
 interface ImageCommandOptions extends ProjectOptions {
   /** Services named on the command line; default all. */
@@ -31,8 +33,9 @@ export interface BuildCommandResult {
 
 /** Builds the images of the services with a build section (all, or the named ones). */
 export async function buildProjectImages(options: BuildCommandOptions = {}): Promise<BuildCommandResult> {
-  const project = await loadComposeProject(options, options.services);
-  return withSession(options, async ({ engine }) => {
+  const { project, session } = await projectAndSession(options);
+  try {
+    const { engine } = session;
     const common = {
       ...(options.onImageEvent ? { onEvent: options.onImageEvent } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
@@ -49,7 +52,33 @@ export async function buildProjectImages(options: BuildCommandOptions = {}): Pro
     if (!options.push) return { built };
     const push = await pushProject(project, engine, { ...common, services: built.flatMap((b) => [b.service, ...b.alsoFor]) });
     return { built, push };
+  } finally {
+    await session.close();
+    timingMark('engine closed');
+  }
+}
+
+/**
+ * The project and an engine session, opened at the same time: both are mostly module loading and file reads, which
+ * overlap. A project that does not load is the error reported, whatever the engine did.
+ */
+async function projectAndSession(options: BuildCommandOptions): Promise<{ project: Project; session: Session }> {
+  timingMark('build command');
+  const opening = openSession(options).then((session) => {
+    timingMark('engine open');
+    return session;
   });
+  // Handled here so that an engine failing while the project still loads is not an unhandled rejection.
+  opening.catch(() => undefined);
+  let project: Project;
+  try {
+    project = await loadComposeProject(options, options.services);
+    timingMark('project loaded');
+  } catch (error) {
+    await opening.then((session) => session.close(), () => undefined);
+    throw error;
+  }
+  return { project, session: await opening };
 }
 
 /** Options of `pull`: services, policy, dependencies, failures to ignore. */

@@ -34,6 +34,12 @@ export interface BuildRequest {
   dockerfileInline?: string;
   /** What goes to the engine, apart from the context and the Dockerfile's path inside it. */
   options: Omit<BuildOptions, 'dockerfile' | 'onProgress' | 'signal' | 'auth'>;
+  /**
+   * Compose's labels (project, service), added to the Dockerfile as an instruction of its own where that gives the
+   * same image (see dockerfile.ts), else to the engine's `labels`. `options.labels` holds `build.labels`, which must
+   * win over the Dockerfile's own labels as they do with the engine parameter.
+   */
+  imageLabels: Record<string, string>;
 }
 
 /**
@@ -55,9 +61,12 @@ export function buildRequest(project: Project, service: Service, overrides: Buil
     if (resolved !== undefined) buildArgs[key] = resolved;
   }
   const platform = buildPlatform(service.name, build, service.platform);
+  const imageLabels = { [ImageLabel.project]: project.name, [ImageLabel.service]: service.name };
+  // Compose's labels win over the user's of the same name.
+  const userLabels = Object.fromEntries(Object.entries(build.labels ?? {}).filter(([key]) => !(key in imageLabels)));
   const options: BuildRequest['options'] = {
     tags: [...new Set([image, ...(build.tags ?? [])])],
-    labels: { ...build.labels, [ImageLabel.project]: project.name, [ImageLabel.service]: service.name },
+    ...(Object.keys(userLabels).length > 0 ? { labels: userLabels } : {}),
     ...(Object.keys(buildArgs).length > 0 ? { buildArgs } : {}),
     ...(build.target !== undefined ? { target: build.target } : {}),
     ...(overrides.noCache || build.no_cache ? { noCache: true } : {}),
@@ -75,6 +84,7 @@ export function buildRequest(project: Project, service: Service, overrides: Buil
     ...(build.dockerfile !== undefined ? { dockerfile: build.dockerfile } : {}),
     ...(build.dockerfile_inline !== undefined ? { dockerfileInline: build.dockerfile_inline } : {}),
     options,
+    imageLabels,
   };
 }
 

@@ -13,6 +13,7 @@ import { createBuildContext } from './context.js';
 import { ImageBuildError } from './errors.js';
 import { itemEmitter, type ImageEventBody, type ImageEventListener } from './events.js';
 import { cloneGitContext, isRemoteContext } from './git-context.js';
+import { timingMark } from './timing.js';
 
 export interface BuildImagesOptions extends BuildOverrides {
   /** Services to build; default (undefined) every service with a build section. Services without one are ignored. */
@@ -103,6 +104,7 @@ export async function buildOne(engine: Engine, request: BuildRequest, auth: Reco
   const emit = itemEmitter(onEvent, 'build', request.service, request.image);
   const started = Date.now();
   emit({ type: 'started' });
+  timingMark(`${request.service}: build started`);
   const steps = new StepTracker(emit);
   const cloned = isRemoteContext(request.context) ? await cloneGitContext(request.context, signal) : undefined;
   let contextFailure: unknown;
@@ -111,9 +113,14 @@ export async function buildOne(engine: Engine, request: BuildRequest, auth: Reco
       contextDir: cloned?.dir ?? request.context,
       ...(request.dockerfile !== undefined ? { dockerfile: request.dockerfile } : {}),
       ...(request.dockerfileInline !== undefined ? { dockerfileInline: request.dockerfileInline } : {}),
+      labels: request.imageLabels,
+      ...(request.options.target !== undefined ? { target: request.options.target } : {}),
     });
+    const labels = { ...request.options.labels, ...context.labelsForEngine };
+    timingMark(`${request.service}: context started`);
     context.done.then(
       (stats) => {
+        timingMark(`${request.service}: context walked`);
         steps.contextSent();
         emit({ type: 'context', ...stats });
       },
@@ -121,11 +128,13 @@ export async function buildOne(engine: Engine, request: BuildRequest, auth: Reco
     );
     const { imageId } = await engine.buildImage(context.stream, {
       ...request.options,
+      ...(Object.keys(labels).length > 0 ? { labels } : {}),
       dockerfile: context.dockerfile,
       ...(Object.keys(auth).length > 0 ? { auth } : {}),
       onProgress: (event) => steps.read(event),
       ...(signal ? { signal } : {}),
     });
+    timingMark(`${request.service}: built`);
     steps.finish();
     const elapsedMs = Date.now() - started;
     emit({ type: 'done', imageId, elapsedMs });

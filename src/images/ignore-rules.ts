@@ -4,7 +4,6 @@
  * everything under it. Matching itself is @balena/dockerignore (a port of Docker's); this module adds what a walk
  * needs: files that are always sent whatever the rules say, and whether a whole excluded directory can be skipped.
  */
-import { promises as fs } from 'node:fs';
 import dockerignore from '@balena/dockerignore';
 
 // The package is CommonJS and sets `default` on its export; under NodeNext the typed default is that property.
@@ -49,18 +48,6 @@ export function createIgnoreRules(text: string | undefined, alwaysSent: string[]
       return !exceptionPrefixes.some((prefix) => prefix.startsWith(dirSlash) || dirSlash.startsWith(prefix));
     },
   };
-}
-
-/** Reads the first ignore file that exists among `candidates`; undefined rules text when none does. */
-export async function readIgnoreFile(candidates: string[]): Promise<{ path?: string; text?: string }> {
-  for (const path of candidates) {
-    try {
-      return { path, text: await fs.readFile(path, 'utf8') };
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    }
-  }
-  return {};
 }
 
 function cleanPattern(pattern: string): string {

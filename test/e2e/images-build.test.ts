@@ -96,7 +96,7 @@ describe('build', () => {
 
   it('a failing RUN exits non-zero naming the step, its exit code and its last lines, and tags nothing', async () => {
     const project = newProject('services:\n  app:\n    build: .\n', {
-      // The builder adds a step per label after the file's own steps, hence step 3 of more than 4.
+      // Compose's labels are a step of their own right after FROM, hence step 4 of 5.
       Dockerfile: `FROM ${BUSYBOX}\nRUN echo preparing\nRUN echo first-line && echo last-words-before-failure && exit 3\nRUN echo never\n`,
     });
     images.push(`${project.name}-app`);
@@ -104,13 +104,13 @@ describe('build', () => {
       const result = await project.run(['--progress', progress, 'build']);
       expect(result.code).not.toBe(0);
       const lastLine = result.stderr.trim().split('\n').pop()!;
-      expect(lastLine).toMatch(/service "app" failed to build at step 3\/\d+ \(RUN echo first-line && echo last-words-before-failure && exit 3\)/);
+      expect(lastLine).toMatch(/service "app" failed to build at step 4\/5 \(RUN echo first-line && echo last-words-before-failure && exit 3\)/);
       expect(lastLine).toMatch(/returned a non-zero code: 3/);
-      if (progress !== 'json') expect(result.stderr).toMatch(/last output of step 3\/\d+ [^\n]*\n {2}> first-line\n {2}> last-words-before-failure/);
+      if (progress !== 'json') expect(result.stderr).toMatch(/last output of step 4\/5 [^\n]*\n {2}> first-line\n {2}> last-words-before-failure/);
       if (progress === 'json') {
         const failed = result.stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>)
           .find((e) => e.type === 'failed');
-        expect(failed).toMatchObject({ step: 3, lastLines: ['first-line', 'last-words-before-failure'] });
+        expect(failed).toMatchObject({ step: 4, lastLines: ['first-line', 'last-words-before-failure'] });
       }
     }
     expect(imageId(`${project.name}-app`)).toBeUndefined();

@@ -17,7 +17,11 @@ describe('build requests', () => {
     const request = buildRequest(p, service);
     expect(request.image).toBe('shop-web');
     expect(request.options.tags).toEqual(['shop-web']);
-    expect(request.options.labels).toEqual({ team: 'a', 'com.docker.compose.project': 'shop', 'com.docker.compose.service': 'web' });
+    // Compose's go into the Dockerfile where they can (cached); the user's stay the engine's parameter, below them.
+    expect(request.imageLabels).toEqual({ 'com.docker.compose.project': 'shop', 'com.docker.compose.service': 'web' });
+    expect(request.options.labels).toEqual({ team: 'a' });
+    const clash = project({ labels: { 'com.docker.compose.project': 'mine' } });
+    expect(buildRequest(clash.project, clash.service).options.labels).toBeUndefined();
   });
 
   it('passes args (valueless ones from the environment), target, tags and the classic builder options', () => {

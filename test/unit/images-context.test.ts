@@ -9,7 +9,8 @@ import { createIgnoreRules } from '../../src/images/ignore-rules.js';
 interface TarEntry { name: string; type: string; mode: number; uid: number; content: string; linkname?: string }
 
 /** Reads the whole tar the context produces (the test's business; the context itself streams). */
-async function entriesOf(options: ContextOptions): Promise<{ entries: Map<string, TarEntry>; dockerfile: string }> {
+async function entriesOf(options: ContextOptions): Promise<{ entries: Map<string, TarEntry>; dockerfile: string;
+  labelsForEngine?: Record<string, string> }> {
   const context = await createBuildContext(options);
   const extract = tar.extract();
   const entries = new Map<string, TarEntry>();
@@ -25,7 +26,7 @@ async function entriesOf(options: ContextOptions): Promise<{ entries: Map<string
   context.stream.pipe(extract);
   await read;
   await context.done;
-  return { entries, dockerfile: context.dockerfile };
+  return { entries, dockerfile: context.dockerfile, ...(context.labelsForEngine ? { labelsForEngine: context.labelsForEngine } : {}) };
 }
 
 let dir: string;
@@ -115,6 +116,53 @@ describe('build context tar', () => {
     } finally {
       await fs.rm(outside, { recursive: true, force: true });
     }
+  });
+
+  describe('with labels to carry', () => {
+    const labels = { 'com.docker.compose.project': 'shop', 'com.docker.compose.service': 'web' };
+    const instruction = 'LABEL "com.docker.compose.project"="shop" "com.docker.compose.service"="web"';
+
+    it('sends the Dockerfile with the LABEL instruction under its own name, the original as an ordinary file', async () => {
+      await write({ Dockerfile: 'FROM scratch\nCOPY . /\n', '.dockerignore': 'tmp', 'code.js': 'x' });
+      const { entries, dockerfile, labelsForEngine } = await entriesOf({ contextDir: dir, labels });
+      expect(dockerfile).toMatch(/^\.dockerfile\.[0-9a-f]{20}$/);
+      expect(entries.get(dockerfile)!.content).toBe(`FROM scratch\n${instruction}\nCOPY . /\n`);
+      expect(entries.get('Dockerfile')!.content).toBe('FROM scratch\nCOPY . /\n');
+      expect(entries.get('.dockerignore')!.content).toBe(`tmp\n${dockerfile}\n`);
+      expect(labelsForEngine).toBeUndefined();
+      // Same content, same name: the build cache keeps working.
+      expect((await entriesOf({ contextDir: dir, labels })).dockerfile).toBe(dockerfile);
+    });
+
+    it('leaves out an original Dockerfile the .dockerignore excludes, as the engine would', async () => {
+      await write({ 'docker/web.Dockerfile': 'FROM scratch\n', '.dockerignore': 'docker\n', 'code.js': 'x' });
+      const { entries, dockerfile } = await entriesOf({ contextDir: dir, dockerfile: 'docker/web.Dockerfile', labels });
+      const files = [...entries.values()].filter((e) => e.type === 'file').map((e) => e.name).sort();
+      expect(files).toEqual(['.dockerignore', dockerfile, 'code.js'].sort());
+      expect(entries.get(dockerfile)!.content).toBe(`FROM scratch\n${instruction}\n`);
+    });
+
+    it('rewrites dockerfile_inline and a Dockerfile outside the context, for the target stage', async () => {
+      await write({ 'code.js': 'x' });
+      const inline = await entriesOf({ contextDir: dir, dockerfileInline: 'FROM scratch AS a\nCOPY . /\nFROM a\n', labels, target: 'a' });
+      expect(inline.entries.get(inline.dockerfile)!.content).toBe(`FROM scratch AS a\n${instruction}\nCOPY . /\nFROM a\n`);
+      const outside = await fs.mkdtemp(join(tmpdir(), 'flotilla-images-outside-'));
+      try {
+        await fs.writeFile(join(outside, 'Dockerfile'), 'FROM scratch\n');
+        const { entries, dockerfile } = await entriesOf({ contextDir: dir, dockerfile: join(outside, 'Dockerfile'), labels });
+        expect(entries.get(dockerfile)!.content).toBe(`FROM scratch\n${instruction}\n`);
+      } finally {
+        await fs.rm(outside, { recursive: true, force: true });
+      }
+    });
+
+    it('hands the labels back for the engine when the Dockerfile cannot carry them the same way', async () => {
+      await write({ Dockerfile: 'FROM scratch\nCOPY . /\nLABEL com.docker.compose.project=mine\n' });
+      const { entries, dockerfile, labelsForEngine } = await entriesOf({ contextDir: dir, labels });
+      expect(dockerfile).toBe('Dockerfile');
+      expect(labelsForEngine).toEqual(labels);
+      expect([...entries.keys()].some((name) => name.startsWith('.dockerfile.'))).toBe(false);
+    });
   });
 
   it('fails clearly for a missing Dockerfile or context', async () => {

@@ -36,7 +36,10 @@ export function restartProject(options: RestartOptions): Promise<LifecycleResult
 }
 
 export function removeContainers(options: RmOptions): Promise<LifecycleResult> {
-  return runLifecycle(options, 'rm', (project, observed) => planRemove(project, observed, options));
+  const confirm = options.confirm;
+  const ask = confirm && (async (plan: Plan) =>
+    confirm(plan.operations.flatMap((op) => (op.kind === 'RemoveContainer' ? [op.container.name] : []))));
+  return runLifecycle(options, 'rm', (project, observed) => planRemove(project, observed, options), undefined, ask);
 }
 
 export function downProject(options: DownOptions): Promise<LifecycleResult> {
@@ -44,7 +47,7 @@ export function downProject(options: DownOptions): Promise<LifecycleResult> {
 }
 
 async function runLifecycle(options: ProjectOptions & LockingOptions, command: string, planner: Planner,
-  waitTimeoutSec?: number): Promise<LifecycleResult> {
+  waitTimeoutSec?: number, confirm?: (plan: Plan) => Promise<boolean>): Promise<LifecycleResult> {
   const project = await loadOptionalProject(options);
   const name = project?.name ?? options.projectName!;
   return withSession(options, (session) =>
@@ -52,6 +55,7 @@ async function runLifecycle(options: ProjectOptions & LockingOptions, command: s
       const observed = await observeProject(session.engine, project ?? name);
       const plan = planner(project, observed);
       for (const warning of plan.warnings) options.onWarning?.(warning);
+      if (!options.dryRun && confirm && !(await confirm(plan))) return { project: name, plan };
       options.onPlan?.(plan);
       if (options.dryRun) return { project: name, plan };
       const execution = await executePlan(session.engine, plan, {

@@ -111,6 +111,11 @@ export interface RmOptions extends ProjectOptions, LockingOptions {
   /** Remove anonymous volumes with the containers (`-v`). */
   volumes?: boolean;
   timeoutSec?: number;
+  /**
+   * Asked with the names of the containers about to be removed, once they are known (under the project lock);
+   * resolving false removes nothing. Absent: remove without asking (the CLI asks unless `rm -f`).
+   */
+  confirm?: (containers: string[]) => Promise<boolean>;
 }
 
 /** Options of `down`: what to remove besides containers and networks (volumes, images, orphans) and the stop timeout. */

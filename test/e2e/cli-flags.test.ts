@@ -101,6 +101,34 @@ services:
     expect(p.containers().map((c) => `${c.service}:${c.state}`)).toEqual(['other:running']);
   });
 
+  it('rm without -f asks first: no answer or "n" removes nothing, "y" removes the stopped containers', async () => {
+    const p = project(`
+services:
+  web:
+    image: ${BUSYBOX}
+    command: ["sleep", "600"]
+    stop_signal: SIGKILL
+  job:
+    image: ${BUSYBOX}
+    command: ["true"]
+`);
+    await p.ok(['up', '-d']);
+    await eventually(() => p.containers().some((c) => c.service === 'job' && c.state === 'exited'));
+    const states = (): string[] => p.containers().map((c) => `${c.service}:${c.state}`).sort();
+    const unanswered = await p.run(['rm']);
+    expect(unanswered.code, unanswered.stderr).toBe(0);
+    expect(unanswered.stderr).toContain(`Going to remove ${p.name}-job-1\n`);
+    expect(states()).toEqual(['job:exited', 'web:running']);
+    const no = await p.run(['rm'], {}, { input: 'n\n' });
+    expect([no.code, states()]).toEqual([0, ['job:exited', 'web:running']]);
+    const yes = await p.run(['rm'], {}, { input: 'y\n' });
+    expect(yes.code, yes.stderr).toBe(0);
+    expect(yes.stderr).toContain('Are you sure? [yN]');
+    expect(states()).toEqual(['web:running']);
+    const nothing = await p.run(['rm']);
+    expect([nothing.code, nothing.stderr.trim()]).toEqual([0, 'No stopped containers']);
+  });
+
   it('down -v removes the named volume; down alone keeps it', async () => {
     const p = project(`
 services:

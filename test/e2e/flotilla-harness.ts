@@ -42,10 +42,14 @@ export class TestProject {
   }
 
   /** Runs `flotilla -p <name> <args>` in the project directory; never throws. */
-  /** Runs a command to its end; one still running after `deadlineMs` is killed and says so in its stderr. */
-  run(args: string[], env: NodeJS.ProcessEnv = {}, deadlineMs = 150_000): Promise<RunResult> {
+  /**
+   * Runs a command to its end, with `input` piped to its stdin if given (else stdin is empty); one still running
+   * after `deadlineMs` is killed and says so in its stderr.
+   */
+  run(args: string[], env: NodeJS.ProcessEnv = {}, options: { input?: string; deadlineMs?: number } = {}): Promise<RunResult> {
+    const deadlineMs = options.deadlineMs ?? 150_000;
     return new Promise((resolvePromise) => {
-      const child = this.spawn(args, env);
+      const child = this.spawn(args, env, options.input === undefined ? 'ignore' : 'pipe');
       let stdout = '';
       let stderr = '';
       const deadline = setTimeout(() => {
@@ -58,14 +62,15 @@ export class TestProject {
         clearTimeout(deadline);
         resolvePromise({ code: code ?? (signal ? 128 : -1), stdout, stderr });
       });
+      if (options.input !== undefined) child.stdin!.end(options.input);
     });
   }
 
-  spawn(args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
+  spawn(args: string[], env: NodeJS.ProcessEnv = {}, stdin: 'ignore' | 'pipe' = 'ignore'): ChildProcess {
     return spawn(process.execPath, [CLI, '-p', this.name, ...args], {
       cwd: this.dir,
       env: { ...process.env, CI: 'true', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: [stdin, 'pipe', 'pipe'],
     });
   }
 

@@ -7,23 +7,10 @@ import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
-  CLI, docker, freePort, TestProject, type RunResult, BUSYBOX, sleep, useTestProjects,
+  CLI, docker, freePort, TestProject, BUSYBOX, sleep, useTestProjects,
 } from './flotilla-harness.js';
 
 const project = useTestProjects('ft-run');
-
-/** Runs the CLI with `input` piped to its stdin. */
-function runWithInput(p: TestProject, args: string[], input: string): Promise<RunResult> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, '-p', p.name, ...args], { cwd: p.dir, env: { ...process.env, CI: 'true' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    child.stdin.end(input);
-  });
-}
 
 const oneOffs = (p: TestProject): string[] =>
   docker(['ps', '-a', '--filter', `label=com.docker.compose.project=${p.name}`, '--filter', 'label=com.docker.compose.oneoff=True',
@@ -125,7 +112,7 @@ services:
     await p.ok(['up', '-d']);
     expect((await p.run(['exec', '-T', 'web', 'false'])).code).toBe(1);
     expect((await p.run(['exec', '-T', 'web', 'sh', '-c', 'exit 42'])).code).toBe(42);
-    const echoed = await runWithInput(p, ['exec', '-T', 'web', 'sh', '-c', 'cat'], 'piped line 1\npiped line 2\n');
+    const echoed = await p.run(['exec', '-T', 'web', 'sh', '-c', 'cat'], {}, { input: 'piped line 1\npiped line 2\n' });
     expect(echoed).toMatchObject({ code: 0, stdout: 'piped line 1\npiped line 2\n' });
     const options = await p.ok(['exec', '-T', '-e', 'GREETING=hi', '--workdir', '/etc', '--user', '1000', '--index', '2', 'web',
       'sh', '-c', 'echo "$GREETING $(pwd) $(id -u) $HOSTNAME"']);

@@ -34,7 +34,7 @@ export async function runLifecycle(command: 'start' | 'stop' | 'restart' | 'rm' 
         result = await api.restart({ ...options, timeoutSec: flags.timeout, noDeps: flags.deps === false });
         break;
       case 'rm':
-        result = await api.rm({ ...options, stop: flags.stop, volumes: flags.volumes });
+        result = await api.rm({ ...options, stop: flags.stop, volumes: flags.volumes, ...(flags.force ? {} : { confirm: confirmRemoval }) });
         break;
       case 'down':
         result = await api.down({
@@ -45,4 +45,25 @@ export async function runLifecycle(command: 'start' | 'stop' | 'restart' | 'rm' 
     }
     if (flags.dryRun) process.stdout.write(renderPlanText(result.plan) + '\n');
   });
+}
+
+/**
+ * `rm` without `-f`, as Docker Compose asks: the containers, then "Are you sure? [yN]" answered by a line of
+ * standard input. No answer (no input, end of input) is no: a script that means it passes -f.
+ */
+async function confirmRemoval(containers: string[]): Promise<boolean> {
+  if (containers.length === 0) {
+    process.stderr.write('No stopped containers\n');
+    return false;
+  }
+  process.stderr.write(`Going to remove ${containers.join(', ')}\n`);
+  const { createInterface } = await import('node:readline/promises');
+  const prompt = createInterface({ input: process.stdin, output: process.stderr, terminal: Boolean(process.stdin.isTTY) });
+  const closed = new Promise<string>((resolve) => prompt.once('close', () => resolve('')));
+  try {
+    const answer = await Promise.race([prompt.question('Are you sure? [yN] '), closed]);
+    return /^y(es)?$/i.test(answer.trim());
+  } finally {
+    prompt.close();
+  }
 }

@@ -6,6 +6,8 @@
  * rounds interleaved so that a busy machine slows every tool alike. Prints the median wall time of each and the
  * ratio to `docker build` with the same labels. Target: Flotilla within 5% of docker build.
  *
+ * Also prints where Flotilla's time goes, from the phases it reports with FLOTILLA_TIMING=1.
+ *
  * usage: npm run bench:build [-- --rounds N] [--json]
  * Needs the test images (scripts/test-env.sh) and a built CLI (dist/; built here when missing).
  */
@@ -53,12 +55,37 @@ function remember(project) {
   }
 }
 
-function timeOnce(cmd) {
+/** Flotilla's phases (FLOTILLA_TIMING=1: "flotilla timing: <ms since its start> ms  <phase>" on stderr), per kind of build. */
+const phases = { cold: [], change: [] };
+
+function timeOnce(cmd, kind) {
   const started = process.hrtime.bigint();
-  const result = spawnSync(cmd[0], cmd.slice(1), { cwd: dir, env, encoding: 'utf8' });
+  const timing = cmd[1] === CLI;
+  const result = spawnSync(cmd[0], cmd.slice(1), { cwd: dir, env: timing ? { ...env, FLOTILLA_TIMING: '1' } : env, encoding: 'utf8' });
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
   if (result.status !== 0) throw new Error(`${cmd.join(' ')} failed:\n${result.stdout}\n${result.stderr}`);
+  if (timing && kind) {
+    const marks = [...result.stderr.matchAll(/^flotilla timing: +([\d.]+) ms {2}(.*)$/gm)].map((m) => ({ at: Number(m[1]), phase: m[2] }));
+    phases[kind].push({ marks, total: ms });
+  }
   return ms;
+}
+
+/**
+ * Median time of each stretch between Flotilla's phase marks: from the spawn to the first mark (Node's start and
+ * the CLI's loading), between marks, and from the last mark to the exit as the bench saw it.
+ */
+function phaseTable(runs) {
+  if (runs.length === 0 || runs[0].marks.length === 0) return [];
+  const names = runs[0].marks.map((m) => m.phase);
+  const spans = names.map((name, i) => ({ name: `${i === 0 ? 'process start' : names[i - 1]} → ${name}`, values: [] }));
+  spans.push({ name: `${names.at(-1)} → exit`, values: [] });
+  for (const { marks, total } of runs) {
+    if (marks.map((m) => m.phase).join() !== names.join()) continue;
+    marks.forEach((m, i) => spans[i].values.push(m.at - (i === 0 ? 0 : marks[i - 1].at)));
+    spans.at(-1).values.push(total - marks.at(-1).at);
+  }
+  return spans.map(({ name, values }) => ({ span: name, ms: Math.round(median(values)) }));
 }
 
 const times = Object.fromEntries(Object.keys(tools).map((t) => [t, { cold: [], change: [] }]));
@@ -72,13 +99,13 @@ try {
   }
   for (let round = 0; round < ROUNDS; round++) {
     for (const [name, tool] of Object.entries(tools)) {
-      times[name].cold.push(timeOnce(tool.cmd(tool.project, true)));
+      times[name].cold.push(timeOnce(tool.cmd(tool.project, true), 'cold'));
       remember(tool.project);
     }
     for (const [name, tool] of Object.entries(tools)) {
       // Content of its own per tool, or a tool would reuse the layer another tool just built from the same files.
       writeFileSync(server, `${original.replace('version: 1', `version: ${round + 2}`)}// ${name}\n`);
-      times[name].change.push(timeOnce(tool.cmd(tool.project, false)));
+      times[name].change.push(timeOnce(tool.cmd(tool.project, false), 'change'));
       remember(tool.project);
     }
   }
@@ -97,8 +124,9 @@ const rows = Object.entries(times).map(([name, t]) => ({
   coldRatio: +(median(t.cold) / median(baseline.cold)).toFixed(3),
   changeRatio: +(median(t.change) / median(baseline.change)).toFixed(3),
 }));
+const flotillaPhases = { cold: phaseTable(phases.cold), change: phaseTable(phases.change) };
 if (JSON_OUT) {
-  process.stdout.write(JSON.stringify({ rounds: ROUNDS, baseline: 'docker build (labels)', rows }, null, 2) + '\n');
+  process.stdout.write(JSON.stringify({ rounds: ROUNDS, baseline: 'docker build (labels)', rows, flotillaPhases }, null, 2) + '\n');
 } else {
   console.log(`build of examples/node-web-app, median of ${ROUNDS} rounds; ratio to docker build with the same labels`);
   console.log('tool                     cold (--no-cache)        after changing server.js');
@@ -107,4 +135,8 @@ if (JSON_OUT) {
   }
   const fl = rows.find((r) => r.tool === 'flotilla');
   console.log(`target: flotilla within 5% of docker build: cold ${fl.coldRatio <= 1.05 ? 'met' : 'NOT met'}, after a change ${fl.changeRatio <= 1.05 ? 'met' : 'NOT met'}`);
+  console.log('\nwhere flotilla\'s time goes (median ms)          cold   after a change');
+  flotillaPhases.cold.forEach((row, i) => {
+    console.log(`  ${row.span.padEnd(44)} ${String(row.ms).padStart(5)}  ${String(flotillaPhases.change[i]?.ms ?? '').padStart(5)}`);
+  });
 }

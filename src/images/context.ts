@@ -118,13 +118,51 @@ export async function createBuildContext(options: ContextOptions): Promise<Build
   // The caller learns about a failed walk from `done`; the stream's own error must not crash the process.
   done.catch(() => undefined);
   return {
-    // tar-stream's pack is a streamx stream: wrap it so the engine gets an ordinary Node stream.
-    stream: Readable.from(pack, { objectMode: false }),
+    stream: coalesced(pack),
     dockerfile: dockerfileInTar,
     ...(ignoreFile.path !== undefined ? { ignoreFile: ignoreFile.path } : {}),
     ...(labelsForEngine ? { labelsForEngine } : {}),
     done,
   };
+}
+
+/**
+ * tar-stream's pack (a streamx stream) as an ordinary Node stream, its many small pieces (a header, a file, the
+ * padding) joined into writes of up to COALESCE_BYTES: a small context goes out in one write rather than a few per file.
+ */
+function coalesced(pack: tar.Pack): Readable {
+  let held: Buffer[] = [];
+  let size = 0;
+  let flushing: NodeJS.Immediate | undefined;
+  const out = new Readable({
+    read: () => pack.resume(),
+    destroy: (error, callback) => {
+      if (flushing) clearImmediate(flushing);
+      pack.destroy(error ?? undefined);
+      callback(error);
+    },
+  });
+  const flush = (): void => {
+    flushing = undefined;
+    if (size === 0) return;
+    const chunk = held.length === 1 ? held[0]! : Buffer.concat(held, size);
+    held = [];
+    size = 0;
+    // The engine reads slower than the walk: stop the pack until it asks again.
+    if (!out.push(chunk)) pack.pause();
+  };
+  pack.on('data', (chunk: Buffer) => {
+    held.push(chunk);
+    size += chunk.length;
+    if (size >= COALESCE_BYTES) flush();
+    else flushing ??= setImmediate(flush);
+  });
+  pack.on('end', () => {
+    flush();
+    out.push(null);
+  });
+  pack.on('error', (error: Error) => out.destroy(error));
+  return out;
 }
 
 function injectedDockerfile(content: Buffer): { name: string; content: Buffer } {
@@ -195,6 +233,8 @@ async function writeContext(pack: tar.Pack, root: string, rules: IgnoreRules, in
 
 /** Files up to this size are read whole and synchronously; larger ones are streamed. */
 const SMALL_FILE = 256 * 1024;
+/** Largest write of the tar to the engine. */
+const COALESCE_BYTES = 64 * 1024;
 /** Longest stretch of synchronous reading before the walk lets other work run. */
 const YIELD_EVERY_MS = 10;
 

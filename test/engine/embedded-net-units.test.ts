@@ -1,4 +1,4 @@
-/** The pure parts of embedded networking: address math, subnet planning and leases, DNS messages, port specs. */
+/** The pure parts of embedded networking: address math, subnet planning and leases, DNS messages, port specs and rules. */
 import { describe, expect, it } from 'vitest';
 import { ConflictError, InvalidRequestError, UnsupportedError } from '../../src/engine/errors.js';
 import { buildQuery, buildResponse, parseAnswerAddresses, parseQuery, RCODE, TYPE_AAAA } from '../../src/engine/embedded/net/dns-wire.js';
@@ -6,6 +6,7 @@ import { leaseAddress, planSubnet } from '../../src/engine/embedded/net/ipam.js'
 import * as v4 from '../../src/engine/embedded/net/ipv4.js';
 import { hostNames } from '../../src/engine/embedded/net/naming.js';
 import { proxyBindings } from '../../src/engine/embedded/net/ports.js';
+import { natDestination, parsePortTag, portRule, portTag } from '../../src/engine/embedded/net/port-rules.js';
 import type { NetworkRecord } from '../../src/engine/embedded/net/store.js';
 
 const taken = (...cidrs: string[]) => cidrs.map((text) => ({ cidr: v4.parseCidr(text)!, text }));
@@ -59,6 +60,28 @@ describe('embedded networking, pure parts', () => {
     expect(a.hostVeth('n', 'c')).toMatch(/^flv[0-9a-f]{12}$/);
     expect(b.bridge('f'.repeat(64))).not.toBe(bridge);
     expect(a.chains.forward.length).toBeLessThanOrEqual(28);
+    expect(a.chains.dnat.length).toBeLessThanOrEqual(28);
+    expect(new Set(Object.values(a.chains)).size).toBe(4);
+  });
+
+  it('writes DNAT rules for what IPv4 NAT can carry, tagged with their container and process', () => {
+    expect(natDestination('')).toBeUndefined();
+    expect(natDestination('0.0.0.0')).toBeUndefined();
+    expect(natDestination('::')).toBeUndefined(); // dual stack: IPv4 too
+    expect(natDestination('127.0.0.1')).toBe('127.0.0.1');
+    expect(natDestination('::1')).toBeNull();
+    const tag = portTag('c'.repeat(64), 4242);
+    expect(portRule('FLT-x-DNAT', tag, { protocol: 'tcp', hostIp: '127.0.0.1', hostPort: 8080, targetIp: '10.0.0.2', containerPort: 80 })).toBe(
+      `FLT-x-DNAT -d 127.0.0.1/32 -p tcp -m tcp --dport 8080 -m comment --comment ${tag} -j DNAT --to-destination 10.0.0.2:80`,
+    );
+    expect(portRule('FLT-x-DNAT', tag, { protocol: 'udp', hostIp: '', hostPort: 53, targetIp: '10.0.0.2', containerPort: 53 })).toBe(
+      `FLT-x-DNAT -p udp -m udp --dport 53 -m comment --comment ${tag} -j DNAT --to-destination 10.0.0.2:53`,
+    );
+    expect(portRule('FLT-x-DNAT', tag, { protocol: 'tcp', hostIp: '::1', hostPort: 1, targetIp: '10.0.0.2', containerPort: 1 })).toBeUndefined();
+    // As iptables -S prints it back, quoted (nft) or not (legacy); other comments are not ours.
+    expect(parsePortTag(`-A FLT-x-DNAT -p tcp -m comment --comment "${tag}" -j DNAT`)).toEqual({ containerId: 'c'.repeat(64), pid: 4242 });
+    expect(parsePortTag(`-A FLT-x-DNAT -p tcp -m comment --comment ${portTag('web 1/x', 7)} -j DNAT`)).toEqual({ containerId: 'web_1_x', pid: 7 });
+    expect(parsePortTag('-A FLT-x-FWD -m comment --comment flotilla:flt0123 -j ACCEPT')).toBeUndefined();
   });
 
   it('parses queries and builds answers', () => {

@@ -59,6 +59,18 @@ async function eventually<T>(what: string, probe: () => Promise<T | undefined>, 
   }
 }
 
+/** This data root's published-port (DNAT) rules, as iptables-save prints them. */
+const dnatRules = (): string[] =>
+  execFileSync('iptables-save', ['-t', 'nat'], { encoding: 'utf8' }).split('\n').filter((l) => l.startsWith(`-A ${engine.net.names.chains.dnat} `));
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as AddressInfo).port;
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
 const proxyPid = (id: string): number | undefined => {
   const path = join(engine.net.store.paths.run, `proxy-${id}.status.json`);
   return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as { pid: number }).pid : undefined;
@@ -112,8 +124,11 @@ describe.skipIf(!usable)('embedded engine: containers on networks', () => {
     const id = await run({ cmd: ['sh', '-c', `${HTTPD} & sleep 1; exit 0`], ports: [{ containerPort: 80, protocol: 'tcp', hostIp: '127.0.0.1' }] });
     const port = (await engine.inspectContainer(id)).ports[0]!.hostPort;
     expect(await eventually('httpd', () => httpGet(port))).toBe('served\n');
+    expect(dnatRules().filter((l) => l.includes(id))).toHaveLength(1);
     expect((await engine.waitContainer(id)).exitCode).toBe(0);
     expect((await engine.inspectContainer(id)).ports).toEqual([]);
+    // The port process took its DNAT rule with it as the supervisor stopped it: nothing steals the port now.
+    expect(await eventually('the rule gone', async () => (dnatRules().some((l) => l.includes(id)) ? undefined : true))).toBe(true);
     const again = createServer();
     await new Promise<void>((resolve, reject) => {
       again.on('error', reject);
@@ -141,6 +156,23 @@ describe.skipIf(!usable)('embedded engine: containers on networks', () => {
     } finally {
       holder.close();
     }
+  });
+
+  it('sends a host port to the new container once its service is re-created, with no rule left for the old one', async () => {
+    const port = await freePort();
+    const web = (text: string) => ({ cmd: ['sh', '-c', `mkdir -p /www && echo ${text} > /www/index.html && httpd -f -p 80 -h /www`], ports: [{ containerPort: 80, protocol: 'tcp' as const, hostPort: String(port) }] });
+    const old = await run(web('old'));
+    expect(await eventually('the old container', () => httpGet(port))).toBe('old\n');
+    // Re-created as the reconciler does it: the new one created first, the old one removed, the new one started.
+    const { id: fresh } = await engine.createContainer(spec(web('new')));
+    await engine.removeContainer(old, { force: true });
+    await engine.startContainer(fresh);
+    expect(await eventually('the new container', async () => ((await httpGet(port)) === 'new\n' ? 'new\n' : undefined))).toBe('new\n');
+    const ip = (await engine.inspectContainer(fresh)).networks.bridge!.ipAddress;
+    const rules = dnatRules().filter((l) => l.includes(`--dport ${port} `));
+    expect(rules).toEqual([expect.stringContaining(`--to-destination ${ip}:80`)]);
+    expect(rules[0]).toContain(fresh);
+    expect(dnatRules().filter((l) => l.includes(old))).toEqual([]);
   });
 
   it('re-creates a namespace that vanished (as after a reboot) when the container starts', async () => {

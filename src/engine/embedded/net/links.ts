@@ -60,12 +60,15 @@ export interface EndpointSpec {
 /**
  * Two `ip` processes: one on the host makes the pair (the container end created in the namespace with its name
  * and MAC) and puts the host end on the bridge; one inside addresses it, brings it and loopback up, and routes.
+ * The bridge port is in hairpin mode: a member's connection to its own published port is DNATed back to it by the
+ * host, and the bridge must then send the frame out of the port it came in on.
  */
 export async function createEndpoint(spec: EndpointSpec): Promise<void> {
   await ipBatch([
     `link add ${spec.hostVeth} type veth peer name ${spec.ifName} address ${spec.mac} netns ${spec.netnsPath}`,
     `link set dev ${spec.hostVeth} alias "${spec.alias}"`,
     `link set dev ${spec.hostVeth} master ${spec.bridge} up`,
+    `link set dev ${spec.hostVeth} type bridge_slave hairpin on`,
   ]).catch(async (err: unknown) => {
     // A failed first line made nothing (and the name may be someone else's): only a later failure cleans up.
     if (failedBatchLine(err) !== 1) await deleteLink(spec.hostVeth);

@@ -22,6 +22,7 @@ import { timed } from '../timing.js';
 import { NameServers } from './name-servers.js';
 import { hostNames, type HostNames } from './naming.js';
 import { PortPublisher } from './ports.js';
+import type { ProxyStatus } from './proxy-main.js';
 import { netPaths, NetworkStore, type MemberRecord, type NetworkRecord } from './store.js';
 import { attachmentOf, detailsOf, summaryOf, type Attachment } from './view.js';
 
@@ -34,6 +35,8 @@ export interface NetworkManagerOptions {
   upstreams?: string[];
   /** The host's resolv.conf (upstreams, search domains); default /etc/resolv.conf. */
   resolvConfPath?: string;
+  /** Publish ports through the userland relay only, with no DNAT rules (the kernel path is the default). */
+  userlandProxy?: boolean;
 }
 
 export interface AttachRequest {
@@ -66,7 +69,7 @@ export class NetworkManager {
     this.names = hostNames(options.dataRoot);
     this.store = new NetworkStore(netPaths(options.dataRoot));
     this.firewall = new Firewall(this.names);
-    this.ports = new PortPublisher(this.store.paths.run, this.store.paths.helpers);
+    this.ports = new PortPublisher(this.store.paths.run, this.store.paths.helpers, options.userlandProxy ? undefined : this.firewall);
     this.nameServers = new NameServers(this.store, options.resolvConfPath ?? '/etc/resolv.conf');
   }
 
@@ -324,6 +327,11 @@ export class NetworkManager {
     return this.init().then(() => this.ports.published(containerId));
   }
 
+  /** The status of the container's port process (its ports, and whether DNAT rules carry them). */
+  publication(containerId: string): Promise<ProxyStatus | undefined> {
+    return this.init().then(() => this.ports.status(containerId));
+  }
+
   // ---------------------------------------------------------------------------------------------- container files
 
   /**
@@ -359,6 +367,8 @@ export class NetworkManager {
       const notes: string[] = [];
       const records = await this.store.list();
       if (!records.length) return notes;
+      const stale = await this.ports.removeStaleRules();
+      if (stale) notes.push(`removed ${stale} port forwarding rule(s) of port processes that are gone`);
       const links = new Set((await listLinks()).map((l) => l.ifname));
       const rules = await this.firewall.listRules();
       const jumps = await this.firewall.hasJumps();

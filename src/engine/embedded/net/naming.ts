@@ -22,7 +22,8 @@ export interface HostNames {
   linkAliasPrefix: string;
   /** Named network namespaces of this root start with this (under /run/netns). */
   netnsPrefix: string;
-  chains: { forward: string; input: string; nat: string };
+  /** dnat: published ports (nat PREROUTING and OUTPUT); nat: masquerading (nat POSTROUTING). */
+  chains: { forward: string; input: string; nat: string; dnat: string };
   bridge(networkId: string): string;
   hostVeth(networkId: string, containerId: string): string;
   netns(containerId: string): string;
@@ -36,7 +37,7 @@ export function hostNames(dataRoot: string): HostNames {
     rootKey,
     linkAliasPrefix: `flotilla:${rootKey}:`,
     netnsPrefix: `flotilla-${rootKey}-`,
-    chains: { forward: `FLT-${rootKey}-FWD`, input: `FLT-${rootKey}-IN`, nat: `FLT-${rootKey}-NAT` },
+    chains: { forward: `FLT-${rootKey}-FWD`, input: `FLT-${rootKey}-IN`, nat: `FLT-${rootKey}-NAT`, dnat: `FLT-${rootKey}-DNAT` },
     bridge: (networkId) => `${BRIDGE_PREFIX}${hex(`${rootKey}/${networkId}`, 12)}`,
     hostVeth: (networkId, containerId) => `${VETH_PREFIX}${hex(`${rootKey}/${networkId}/${containerId}`, 12)}`,
     netns: (containerId) => `flotilla-${rootKey}-${containerId.slice(0, 16)}`,

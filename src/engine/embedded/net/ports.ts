@@ -1,8 +1,9 @@
 /**
- * Published ports: one userland proxy process per container (see proxy-main.ts) holding every host port the
- * container publishes. Publishing is all or nothing: the proxy binds each port before relaying anything, and when
- * one is taken it exits holding none, and the caller gets a ConflictError naming the port and, when `ss` can tell,
- * the process that holds it.
+ * Published ports: one port process per container (see proxy-main.ts) holding every host port the container
+ * publishes, and DNAT rules carrying the traffic in the kernel (port-rules.ts), added and removed by that process;
+ * what NAT cannot carry, it relays. Publishing is all or nothing: the process binds each port before anything
+ * else, and when one is taken it exits holding none, and the caller gets a ConflictError naming the port and,
+ * when `ss` can tell, the process that holds it.
  */
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
@@ -10,6 +11,7 @@ import { ConflictError, InvalidRequestError, UnsupportedError } from '../../erro
 import type { PortBinding, PublishedPort } from '../../types.js';
 import { readJson } from '../state/files.js';
 import { writeJsonAtomic } from '../state/files.js';
+import type { Firewall, PortRuleLine } from './firewall.js';
 import { helperAlive, helperScript, startHelper, stopHelper } from './helpers.js';
 import { portHolder } from './host.js';
 import type { ProxyBinding, ProxyConfig, ProxyStatus } from './proxy-main.js';
@@ -41,9 +43,11 @@ export function proxyBindings(ports: PortBinding[], targetIp: string): ProxyBind
 }
 
 export class PortPublisher {
+  /** `firewall` undefined: no DNAT rules, the port processes relay everything in userland. */
   constructor(
     private readonly runDir: string,
     private readonly helperCache: string,
+    private readonly firewall?: Firewall,
   ) {}
 
   files(containerId: string) {
@@ -57,7 +61,7 @@ export class PortPublisher {
     await this.unpublish(containerId);
     if (!bindings.length) return [];
     const f = this.files(containerId);
-    const config: ProxyConfig = { statusPath: f.status, bindings };
+    const config: ProxyConfig = { containerId, statusPath: f.status, bindings, ...(this.firewall ? { nat: { chain: this.firewall.dnatChain } } : {}) };
     await writeJsonAtomic(f.config, config);
     let status: ProxyStatus;
     try {
@@ -83,11 +87,30 @@ export class PortPublisher {
     return (status.ports ?? []).map((p) => ({ containerPort: p.containerPort, protocol: p.protocol, hostIp: p.hostIp, hostPort: p.hostPort }));
   }
 
+  /** How the container's ports are carried: DNAT rules (and how many), or userland only; undefined when unpublished. */
+  async status(containerId: string): Promise<ProxyStatus | undefined> {
+    const f = this.files(containerId);
+    const status = await readJson<ProxyStatus>(f.status).catch(() => undefined);
+    return status?.ok && helperAlive(status.pid, f.config) ? status : undefined;
+  }
+
   async unpublish(containerId: string): Promise<void> {
     const f = this.files(containerId);
     const status = await readJson<ProxyStatus>(f.status).catch(() => undefined);
+    // The process removes its own rules as it exits; a killed one cannot, so its rules go here (and any other
+    // rule whose process is gone, which would keep sending its port to an old address).
     await stopHelper(status?.pid, f.config);
+    await this.firewall?.removePortRules({ containerId, alive: (r) => this.ruleAlive(r) });
     await this.removeFiles(containerId);
+  }
+
+  /** Removes DNAT rules whose port process is gone; how many. */
+  async removeStaleRules(): Promise<number> {
+    return (await this.firewall?.removePortRules({ alive: (r) => this.ruleAlive(r) })) ?? 0;
+  }
+
+  private ruleAlive(rule: PortRuleLine): boolean {
+    return helperAlive(rule.pid, this.files(rule.containerId).config);
   }
 
   private async removeFiles(containerId: string): Promise<void> {

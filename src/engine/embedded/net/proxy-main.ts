@@ -1,17 +1,23 @@
 /**
- * The userland port proxy of one container: a detached process that listens on the host ports published for the
- * container and relays TCP connections and UDP datagrams to the container's address. It works for 127.0.0.1 and
- * every other host address without route_localnet or DNAT rules (the host connects to the container from the
- * gateway address). It binds every port first and reports the result in its status file before relaying:
- * either all ports, with the real numbers of random ones, or the one that failed, after which it exits holding
- * nothing. It exits when its config file is removed, so it never outlives the container's publication.
+ * The port process of one container: a detached process that holds the host ports published for the container.
+ * It binds every port first (so a taken port fails here, and nobody else can take it later) and reports the
+ * result in its status file: either all ports, with the real numbers of random ones, or the one that failed,
+ * after which it exits holding nothing. It exits when its config file is removed, so it never outlives the
+ * container's publication.
+ *
+ * Traffic takes the kernel path when `nat` is given: once bound, it adds one DNAT rule per IPv4 port (see
+ * port-rules.ts), so connections to the port never reach its sockets, and it removes them when it exits. What
+ * NAT does not catch (IPv6, a specific IPv6 host_ip, or every port when the rules cannot be added) reaches its
+ * sockets, and it relays that in userland to the container's address, from the gateway address.
  *
  * Usage: node proxy-main.js <config.json>, config = ProxyConfig.
  */
+import { spawnSync } from 'node:child_process';
 import dgram from 'node:dgram';
 import { existsSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import { writeJsonAtomicSync } from '../state/files.js';
+import { portRule, portTag } from './port-rules.js';
 
 export interface ProxyBinding {
   protocol: 'tcp' | 'udp';
@@ -24,14 +30,20 @@ export interface ProxyBinding {
 }
 
 export interface ProxyConfig {
+  /** Named in the comment of its DNAT rules. */
+  containerId: string;
   statusPath: string;
   bindings: ProxyBinding[];
+  /** The nat chain for DNAT rules; absent: relay everything in userland. */
+  nat?: { chain: string };
 }
 
 export interface ProxyStatus {
   pid: number;
   ok: boolean;
   ports?: { protocol: 'tcp' | 'udp'; hostIp: string; hostPort: number; containerPort: number }[];
+  /** How many DNAT rules carry the ports (the rest is relayed here); why none could be added, if so. */
+  nat?: { rules: number; error?: string };
   error?: { message: string; code?: string; protocol: 'tcp' | 'udp'; hostIp: string; port: string };
 }
 
@@ -121,6 +133,43 @@ async function bindAny(binding: ProxyBinding): Promise<Listener> {
   }
 }
 
+/** The DNAT rules this process added, removed again when it exits. */
+let natRules: string[] = [];
+
+function iptablesRestore(lines: string[]): { ok: boolean; error: string } {
+  const input = `*nat\n${lines.join('\n')}\nCOMMIT\n`;
+  const result = spawnSync('iptables-restore', ['--noflush'], { input, encoding: 'utf8', timeout: 10_000 });
+  return { ok: result.status === 0, error: (result.error?.message ?? result.stderr ?? '').trim() };
+}
+
+function addNatRules(chain: string, ports: NonNullable<ProxyStatus['ports']>): NonNullable<ProxyStatus['nat']> {
+  const tag = portTag(config.containerId, process.pid);
+  const rules = ports.flatMap((p, i) => {
+    const b = config.bindings[i]!;
+    const rule = portRule(chain, tag, { protocol: p.protocol, hostIp: b.hostIp, hostPort: p.hostPort, targetIp: b.targetIp, containerPort: p.containerPort });
+    return rule ? [rule] : [];
+  });
+  if (!rules.length) return { rules: 0 };
+  // At the top of the chain: ahead of any stale rule for the same port that nobody has removed yet.
+  const added = iptablesRestore(rules.map((r) => `-I ${r.replace(' ', ' 1 ')}`));
+  if (!added.ok) {
+    process.stderr.write(`proxy: no DNAT rules, relaying in userland: ${added.error}\n`);
+    return { rules: 0, error: added.error };
+  }
+  natRules = rules;
+  return { rules: rules.length };
+}
+
+/** Synchronous, so that it also runs from the exit handler. */
+function removeNatRules(): void {
+  if (!natRules.length) return;
+  const rules = natRules;
+  natRules = [];
+  if (iptablesRestore(rules.map((r) => `-D ${r}`)).ok) return;
+  // Some are gone already (the engine's cleanup flushed the chain): the rest one by one.
+  for (const r of rules) spawnSync('iptables', ['-w', '-t', 'nat', '-D', ...r.split(' ')], { stdio: 'ignore', timeout: 10_000 });
+}
+
 function portText(binding: ProxyBinding): string {
   const c = binding.candidates;
   return c.length > 1 ? `${c[0]}-${c[c.length - 1]}` : String(c[0]);
@@ -146,11 +195,13 @@ async function main(): Promise<void> {
       process.exit(1);
     }
   }
-  const status: ProxyStatus = { pid: process.pid, ok: true, ports };
+  const nat = config.nat ? addNatRules(config.nat.chain, ports) : undefined;
+  const status: ProxyStatus = { pid: process.pid, ok: true, ports, ...(nat ? { nat } : {}) };
   writeJsonAtomicSync(config.statusPath, status);
   setInterval(() => { if (!existsSync(configPath)) process.exit(0); }, 2000);
 }
 
+process.on('exit', removeNatRules);
 process.on('SIGTERM', () => process.exit(0));
 process.on('SIGINT', () => process.exit(0));
 void main();

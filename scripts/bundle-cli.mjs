@@ -1,50 +1,65 @@
 #!/usr/bin/env node
 /**
- * Bundles the CLI (src/cli/main.ts) into dist/bin/flotilla.js plus shared chunks, one per set of lazily loaded
- * commands. Node 20 resolves and links every ES module file on its own, and that, not running the code, was most
- * of a short command's time (about 40 ms of `flotilla config`). dist/bin/ has the depth of the compiled modules, so
+ * Bundles the CLI for dist/bin/: flotilla.js, the command (from src/cli/main.ts: `--version`, then the code-cached
+ * run of the rest), and cli-<content hash>.cjs, everything else in one CommonJS file (src/cli/program.ts and what
+ * it loads). Node 20 resolves, links and compiles every module file on its own at each start; one file run with a
+ * V8 code cache (src/cli/code-cache.ts) skips most of that. dist/bin/ has the depth of the compiled modules, so
  * paths computed from import.meta.url (package.json, schema/) stay right; the helper processes (supervisor, name
  * servers, proxies, reaper) keep running from their compiled files in dist/. dockerode is left out: it is only
  * loaded for ssh:// endpoints and carries native addons.
  *
- * Safe to run while another process runs the CLI: chunks are named by their content and written only when
- * missing, the entry replaced by a rename. `--prune` (npm run build) also deletes chunks no longer used.
+ * Safe to run while another process runs the CLI: the bundle is named by its content and written only when
+ * missing, the command replaced by a rename. `--prune` (npm run build) also deletes bundles no longer used.
  */
 import { build } from 'esbuild';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const outdir = join(root, 'dist/bin');
+const external = ['dockerode', 'docker-modem', 'ssh2', 'cpu-features', 'esbuild'];
 
 export async function bundleCli({ prune = false } = {}) {
-  const result = await build({
-    entryPoints: { flotilla: join(root, 'src/cli/main.ts') },
-    outdir,
-    chunkNames: 'chunk-[hash]',
+  const cli = await build({
+    entryPoints: [join(root, 'src/cli/program.ts')],
     bundle: true,
-    splitting: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    write: false,
+    outfile: join(outdir, 'cli.cjs'),
+    external,
+    // import() needs a loader callback in a vm script: let every dynamic import be a require()
+    supported: { 'dynamic-import': false },
+    // the modules find package.json and schema/ from their own URL: in the bundle, the bundle's
+    define: { 'import.meta.url': '__flotillaModuleUrl' },
+    banner: { js: "const __flotillaModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
+    logLevel: 'warning',
+  });
+  const code = cli.outputFiles[0].contents;
+  const bundleName = `cli-${createHash('sha256').update(code).digest('hex').slice(0, 16)}.cjs`;
+  mkdirSync(outdir, { recursive: true });
+  if (!existsSync(join(outdir, bundleName))) writeAtomic(join(outdir, bundleName), code);
+
+  const command = await build({
+    entryPoints: [join(root, 'src/cli/main.ts')],
+    bundle: true,
     format: 'esm',
     platform: 'node',
     target: 'node20',
     write: false,
-    external: ['dockerode', 'docker-modem', 'ssh2', 'cpu-features', 'esbuild'],
-    // Bundled CommonJS packages call require() for Node's built-in modules.
-    banner: { js: "import { createRequire as __flotillaRequire } from 'node:module'; const require = __flotillaRequire(import.meta.url);" },
+    outfile: join(outdir, 'flotilla.js'),
+    external: [...external, './program.js'],
+    define: { FLOTILLA_CLI_BUNDLE: JSON.stringify(`./${bundleName}`) },
+    minifySyntax: true,
     logLevel: 'warning',
   });
-  mkdirSync(outdir, { recursive: true });
-  const written = new Set();
-  for (const file of result.outputFiles) {
-    written.add(basename(file.path));
-    if (basename(file.path).startsWith('chunk-')) {
-      if (!existsSync(file.path)) writeAtomic(file.path, file.contents);
-    } else {
-      writeAtomic(file.path, file.contents);
-    }
+  writeAtomic(join(outdir, 'flotilla.js'), command.outputFiles[0].contents);
+  if (prune) {
+    for (const name of readdirSync(outdir)) if (name !== 'flotilla.js' && name !== bundleName) rmSync(join(outdir, name), { force: true });
   }
-  if (prune) for (const name of readdirSync(outdir)) if (!written.has(name)) rmSync(join(outdir, name), { force: true });
 }
 
 function writeAtomic(path, contents) {

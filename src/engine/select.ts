@@ -56,25 +56,7 @@ export async function createEngine(options: CreateEngineOptions = {}): Promise<E
   }
 }
 
-interface EmbeddedModule {
-  createEmbeddedEngine(opts: Record<string, unknown>): Promise<Engine>;
-}
-
 async function loadEmbedded(options: CreateEngineOptions): Promise<Engine> {
-  // A variable specifier keeps the compiler from requiring the module while it is being written.
-  const specifier = './embedded/index.js';
-  let mod: EmbeddedModule;
-  try {
-    mod = (await import(specifier)) as EmbeddedModule;
-  } catch (err) {
-    const code = (err as { code?: string }).code;
-    if (code === 'ERR_MODULE_NOT_FOUND' && String((err as Error).message).includes('embedded')) {
-      throw new EngineUnavailableError('the embedded engine is not part of this build', { cause: err });
-    }
-    throw err;
-  }
-  if (typeof mod.createEmbeddedEngine !== 'function') {
-    throw new EngineUnavailableError('the embedded engine is not part of this build (no createEmbeddedEngine)');
-  }
-  return mod.createEmbeddedEngine({ ...(options.embedded ?? {}) });
+  const { createEmbeddedEngine } = await import('./embedded/index.js');
+  return createEmbeddedEngine({ ...(options.embedded ?? {}) });
 }

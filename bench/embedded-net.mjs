@@ -7,9 +7,11 @@
  *   - request rate: N GETs with 8 in flight;
  *   - bulk: a 64 MiB file, 3 times, MiB/s.
  * Each is measured through the published port on 127.0.0.1 and, as a reference, directly to the server's address,
- * on a second httpd port of the same server: the reference load must not share the published port's connections
- * on the server (its TIME_WAIT sockets from another source would make the kernel path's new connections collide
- * with them, a cost no real client pays; docker-proxy escapes it only because it connects from that same source).
+ * on a second httpd port of the same server. The reference must not share the published port's connection space:
+ * its connections come from the gateway address like the NATed ones, so their conntrack and TIME_WAIT entries
+ * (with other TCP timestamps) would make NATed connections remap ports and get SYNs refused and retried ~10 ms
+ * later, a cost of the reference load, not of the path (docker-proxy connects with the reference's own address
+ * pair, so it never paid it).
  * Rounds alternate between the two engines (BENCH_ROUNDS, default 3), each round starting with another path so
  * that none is always measured first; medians of the rounds are printed, with flotilla/docker ratios (rate and
  * bandwidth: higher is better; latency: lower is better).

@@ -316,13 +316,26 @@ describe.skipIf(!isRoot)('embedded networks: published ports', () => {
     await manager.unpublish(cid2);
   });
 
-  it('relays in userland when told to (no DNAT rule at all), and for an IPv6 host address', async () => {
+  it('relays in userland when told to, when the rules cannot be added, and for an IPv6 host address', async () => {
     const userland = createNetworkManager({ dataRoot, upstreams: [], userlandProxy: true });
     const [p] = await userland.publish(cid, [{ containerPort: 8080, protocol: 'tcp', hostIp: '127.0.0.1' }], containerIp);
     expect((await userland.publication(cid))!.nat).toBeUndefined();
     expect(await dnatRules(manager)).toEqual([]);
     expect(await get('127.0.0.1', p!.hostPort)).toBe('hello from the namespace\n');
     await userland.unpublish(cid);
+    // Falls back by itself when the rules cannot be added: here a data root that never made its chains.
+    const otherRoot = mkdtempSync(join(tmpdir(), 'flt-net-ports-nochain-'));
+    const chainless = createNetworkManager({ dataRoot: otherRoot, upstreams: [] });
+    try {
+      const [q] = await chainless.publish(cid, [{ containerPort: 8080, protocol: 'tcp', hostIp: '127.0.0.1' }], containerIp);
+      expect((await chainless.publication(cid))!.nat).toMatchObject({ rules: 0, error: expect.stringMatching(/\S/) });
+      expect(await get('127.0.0.1', q!.hostPort)).toBe('hello from the namespace\n');
+      await chainless.unpublish(cid);
+      expect(await refused('127.0.0.1', q!.hostPort)).toBe(true);
+    } finally {
+      await chainless.cleanupAll();
+      await fs.rm(otherRoot, { recursive: true, force: true });
+    }
     const [v6] = await manager.publish(cid, [{ containerPort: 8080, protocol: 'tcp', hostIp: '::1' }], containerIp);
     expect(v6!.hostIp).toBe('::1');
     expect((await manager.publication(cid))!.nat).toEqual({ rules: 0 });

@@ -24,7 +24,7 @@ export interface WaitRequest {
 
 export interface WaitOptions {
   signal?: AbortSignal;
-  /** Initial poll interval; grows to `maxPollMs`. */
+  /** Initial poll interval (default: 25 ms, 10 ms per container waited for when more); grows to `maxPollMs`. */
   pollMs?: number;
   maxPollMs?: number;
   /** Called when one container reached the condition, with the word to show ("Healthy", "Exited", "Running"). */
@@ -85,7 +85,9 @@ export async function waitForCondition(engine: Engine, request: WaitRequest, opt
     return;
   }
   const pending = new Map(request.containers.map((c) => [c.id, c]));
-  const firstPoll = options.pollMs ?? 100;
+  // A dependent starts as soon as the check sees the dependency healthy: poll often at first, where most waits
+  // end, but keep the engine's load bounded when many containers are waited for.
+  const firstPoll = options.pollMs ?? Math.max(25, 10 * request.containers.length);
   const maxPoll = options.maxPollMs ?? 500;
   const started = Date.now();
   for (;;) {
@@ -106,7 +108,7 @@ export async function waitForCondition(engine: Engine, request: WaitRequest, opt
     }
     if (pending.size === 0) return;
     const elapsed = Date.now() - started;
-    await sleep(elapsed < 3000 ? firstPoll : Math.min(maxPoll, firstPoll * 2.5), options.signal);
+    await sleep(elapsed < 3000 ? firstPoll : Math.min(maxPoll, Math.max(100, firstPoll) * 2.5), options.signal);
   }
 }
 

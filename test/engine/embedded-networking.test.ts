@@ -2,7 +2,8 @@
  * Containers on the embedded engine's networks, beyond the engine contract: a restart by policy keeps the
  * namespace, the address and the port proxy; a taken host port fails the start with nothing running; a container
  * whose namespace vanished (as after a reboot) gets it back on start; connect and disconnect rewrite /etc/hosts in
- * place; `container:<name>` shares a namespace; and the whole data root leaves nothing on the host.
+ * place; `container:<name>` shares a namespace; replicas under one name resolve to all their addresses; and the
+ * whole data root leaves nothing on the host.
  * Needs root, runc, overlayfs and the test busybox archive (scripts/test-env.sh).
  */
 import { execFileSync } from 'node:child_process';
@@ -209,6 +210,22 @@ describe.skipIf(!usable)('embedded engine: containers on networks', () => {
     await engine.disconnectNetwork('embnet-second', id);
     expect(await hosts(id)).not.toContain(second);
     expect((await execCollect(engine, id, { cmd: ['ip', '-o', '-4', 'addr'] })).stdout).not.toContain(second);
+  });
+
+  it('resolves a service of 3 replicas to its 3 addresses, and an alias to its one container', async () => {
+    await engine.createNetwork({ name: 'embnet-scale' });
+    const replicas = [];
+    for (let i = 0; i < 3; i++) replicas.push(await run({ networks: [{ network: 'embnet-scale', aliases: ['scaled'] }] }));
+    const single = await run({ networks: [{ network: 'embnet-scale', aliases: ['lonely'] }] });
+    const client = await run({ networks: [{ network: 'embnet-scale' }] });
+    const address = async (id: string) => (await engine.inspectContainer(id)).networks['embnet-scale']!.ipAddress!;
+    const expected = (await Promise.all(replicas.map(address))).sort();
+    expect(new Set(expected).size).toBe(3);
+    const answered = (stdout: string) => [...stdout.split(/\nName:/).slice(1).join('\n').matchAll(/Address:\s*([\d.]+)/g)].map((m) => m[1]!).sort();
+    const scaled = await execCollect(engine, client, { cmd: ['nslookup', '-type=a', 'scaled'] });
+    expect([scaled.exitCode, answered(scaled.stdout)]).toEqual([0, expected]);
+    const lonely = await execCollect(engine, client, { cmd: ['nslookup', '-type=a', 'lonely'] });
+    expect([lonely.exitCode, answered(lonely.stdout)]).toEqual([0, [await address(single)]]);
   });
 
   it('resolves a renamed container by its new name only', async () => {

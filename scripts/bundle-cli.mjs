@@ -21,6 +21,18 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const outdir = join(root, 'dist/bin');
 const external = ['dockerode', 'docker-modem', 'ssh2', 'cpu-features', 'esbuild'];
 
+/** The compiled schema validator goes into the bundle: see src/model/compiled-schema.ts. */
+const bundledValidator = {
+  name: 'bundled-validator',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]src[\\/]model[\\/]compiled-schema\.ts$/ }, () => ({
+      contents: `export function loadCompiledValidator() { return require(${JSON.stringify(join(root, 'schema/compose-spec.validate.cjs'))}); }`,
+      loader: 'js',
+      resolveDir: join(root, 'src/model'),
+    }));
+  },
+};
+
 export async function bundleCli({ prune = false } = {}) {
   const cli = await build({
     entryPoints: [join(root, 'src/cli/program.ts')],
@@ -33,6 +45,7 @@ export async function bundleCli({ prune = false } = {}) {
     external,
     // import() needs a loader callback in a vm script: let every dynamic import be a require()
     supported: { 'dynamic-import': false },
+    plugins: [bundledValidator],
     // the modules find package.json and schema/ from their own URL: in the bundle, the bundle's
     define: { 'import.meta.url': '__flotillaModuleUrl' },
     banner: { js: "const __flotillaModuleUrl = require('node:url').pathToFileURL(__filename).href;" },

@@ -9,6 +9,7 @@
  */
 import { createRequire } from 'node:module';
 import type { TreePath } from './tags.js';
+import { loadCompiledValidator } from './compiled-schema.js';
 import { parsePortSpec } from './port-spec.js';
 
 export interface SchemaIssue {
@@ -56,7 +57,7 @@ let compiled: CompiledSchema | undefined;
 function schemaValidator(): CompiledSchema {
   if (compiled) return compiled;
   try {
-    compiled = require('../../schema/compose-spec.validate.cjs') as CompiledSchema;
+    compiled = loadCompiledValidator() as CompiledSchema;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw error;
     compiled = compileSchema();

@@ -21,8 +21,13 @@ export async function linkExists(name: string): Promise<boolean> {
   return (await listLinks()).some((l) => l.ifname === name);
 }
 
-export async function createBridge(name: string, gatewayCidr: string, alias: string): Promise<void> {
-  const lines = (await linkExists(name)) ? [] : [`link add name ${name} type bridge`];
+/**
+ * `mac` is given at creation: a bridge without an address of its own takes the lowest address of its ports and
+ * changes it whenever such a port joins or leaves. Members keep the gateway's old address in their neighbour
+ * cache, and the bridge drops frames to it (name server and egress unreachable until that entry expires).
+ */
+export async function createBridge(name: string, gatewayCidr: string, alias: string, mac: string): Promise<void> {
+  const lines = (await linkExists(name)) ? [] : [`link add name ${name} address ${mac} type bridge`];
   lines.push(`link set dev ${name} alias "${alias}"`);
   await ipBatch(lines);
   // `addr replace` keeps a repair idempotent; the bridge comes up even with no port, so the gateway answers.

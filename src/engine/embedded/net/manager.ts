@@ -139,7 +139,9 @@ export class NetworkManager {
   /** Bridge, firewall rules and name server of a network; idempotent, so it also repairs (e.g. after a reboot). */
   private async bringUp(record: NetworkRecord): Promise<void> {
     const prefix = v4.parseCidr(record.subnet)!.prefix;
-    await timed('network.bridge', () => createBridge(record.bridge, `${record.gateway}/${prefix}`, `${this.names.linkAliasPrefix}${record.name}`));
+    // Derived from the gateway, so a bridge re-created by a repair answers at the address its members cached.
+    const mac = v4.macFromIp(v4.parseIp(record.gateway)!);
+    await timed('network.bridge', () => createBridge(record.bridge, `${record.gateway}/${prefix}`, `${this.names.linkAliasPrefix}${record.name}`, mac));
     await timed('network.firewall', () => this.firewall.addBridge({ bridge: record.bridge, subnet: record.subnet, gateway: record.gateway, internal: record.internal }));
     await timed('network.name-server', () => this.nameServers.ensure(record));
   }

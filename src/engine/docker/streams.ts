@@ -5,8 +5,7 @@
 import type { Readable } from 'node:stream';
 import type { OutputChunk } from '../types.js';
 
-const STREAM_STDOUT = 1;
-const STREAM_STDERR = 2;
+const STREAM_STDERR = 2; // 1 is stdout
 const HEADER_BYTES = 8;
 
 /**

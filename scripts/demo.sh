@@ -15,7 +15,7 @@ if [ ! -d node_modules ]; then
   npm install --no-audit --no-fund
 fi
 echo "[demo] building flotilla"
-npx tsc -p tsconfig.json
+npm run build --silent
 
 echo "[demo] starting the example (project $project)"
 NGINX_PORT=$port node dist/bin/flotilla.js -f "$compose_file" -p "$project" up -d --wait

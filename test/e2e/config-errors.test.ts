@@ -95,10 +95,8 @@ function run(args: string[], env: Record<string, string> = {}) {
 }
 
 beforeAll(() => {
-  if (!existsSync(cli)) {
-    const build = spawnSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: root, encoding: 'utf8' });
-    if (!existsSync(cli)) throw new Error(`build failed: ${build.stdout}${build.stderr}`);
-  }
+  // built by the suite's global setup (bundle-setup.ts)
+  if (!existsSync(cli)) throw new Error(`the CLI was not built: ${cli} missing (npm run build)`);
 });
 
 describe('flotilla config on broken files', () => {

@@ -7,7 +7,6 @@ import { FlotillaError } from '../../src/errors.js';
 import { expandDotenvValue, parseDotenv, readEnvFile, readEnvFiles, type EnvVars } from '../../src/model/dotenv.js';
 import type { Lookup } from '../../src/model/template.js';
 import { MissingRequiredError } from '../../src/model/template.js';
-import { templateDotenvSkips } from './skips-template-dotenv.js';
 
 function projectRoot(): string {
   let dir = path.dirname(fileURLToPath(import.meta.url));
@@ -17,7 +16,6 @@ function projectRoot(): string {
 
 const dotenvDir = path.resolve(projectRoot(), '../shared/conformance/compose-go/dotenv');
 const load = <T>(file: string): T[] => JSON.parse(readFileSync(path.join(dotenvDir, file), 'utf8')) as T[];
-const test = (name: string): typeof it | typeof it.skip => (name in templateDotenvSkips ? it.skip : it);
 
 /** A lookup over a plain map, recording the names it was asked for. */
 function recordingLookup(env: Record<string, string> | null | undefined): { lookup: Lookup; asked: string[] } {
@@ -97,7 +95,7 @@ function run(c: Case, lookup: Lookup): EnvVars {
 
 describe('dotenv/cases.json', () => {
   for (const c of load<Case>('cases.json')) {
-    test(c.name)(c.name, () => {
+    it(c.name, () => {
       const { lookup, asked } = recordingLookup(c.lookup_env);
       if (c.error !== undefined || c.error_suffix !== undefined) {
         const error = catchError(() => run(c, lookup));
@@ -128,7 +126,7 @@ interface ExpandCase {
 
 describe('dotenv/expand.json', () => {
   for (const c of load<ExpandCase>('expand.json')) {
-    test(c.name)(c.name, () => {
+    it(c.name, () => {
       const { lookup } = recordingLookup(c.lookup_env);
       const vars: EnvVars = Object.assign(Object.create(null) as EnvVars, c.vars);
       if (c.error === undefined) {

@@ -15,7 +15,6 @@ import { FlotillaError } from '../../src/errors.js';
 import type { Project } from '../../src/model/types.js';
 import { composeGoView } from './loader-view.js';
 import { checkAssertion, readPath, zeroEqual, type Assertion } from './loader-assert.js';
-import { loaderSkips } from './skips-loader.js';
 
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const vectors = resolve(projectRoot, '../shared/conformance/compose-go/loader');
@@ -218,11 +217,6 @@ for (const file of caseFiles) {
   const cases = JSON.parse(readFileSync(join(vectors, 'cases', file), 'utf8')) as LoaderCase[];
   describe(`loader/${file}`, () => {
     for (const c of cases) {
-      const skip = loaderSkips[c.name];
-      if (skip) {
-        it.skip(c.name, () => {});
-        continue;
-      }
       const timeout = (c.timeout_seconds ?? 10) * 1000;
       it(c.name, () => (file === 'cli.json' ? runCliCase(c) : runLoaderCase(c)), timeout);
     }

@@ -6,7 +6,6 @@ import YAML, { YAMLMap, YAMLSeq, type CollectionTag, type ScalarTag } from 'yaml
 import { enforceUnicity, mergeDocuments, mergeServiceDefinitions, stripTags } from '../../src/model/merge.js';
 import { OverrideTag, ResetTag } from '../../src/model/tags.js';
 import { InvalidFileError } from '../../src/errors.js';
-import { MERGE_SKIPS } from './skips-merge.js';
 
 function projectRoot(): string {
   let dir = path.dirname(fileURLToPath(import.meta.url));
@@ -63,11 +62,6 @@ describe('merge vectors', () => {
 for (const file of files) {
   const vector = YAML.parse(readFileSync(path.join(vectorsDir, file), 'utf8')) as MergeVector;
   describe(`merge/${file}`, () => {
-    const skip = MERGE_SKIPS[vector.name];
-    if (skip !== undefined) {
-      it.skip(vector.name, () => {});
-      return;
-    }
     it(vector.name, () => {
       let tree: unknown = vector.steps.includes('merge')
         ? mergeDocuments(parseCompose(vector.base ?? ''), parseCompose(vector.override ?? ''))

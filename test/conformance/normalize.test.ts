@@ -4,7 +4,6 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import { normalizeTree } from '../../src/model/normalize.js';
-import { NORMALIZE_SKIPS } from './skips-merge.js';
 
 function projectRoot(): string {
   let dir = path.dirname(fileURLToPath(import.meta.url));
@@ -36,10 +35,6 @@ describe('normalize vectors', () => {
 for (const file of files) {
   const vector = YAML.parse(readFileSync(path.join(vectorsDir, file), 'utf8')) as NormalizeVector;
   describe(`loader/normalize/${file}`, () => {
-    if (NORMALIZE_SKIPS[vector.name] !== undefined) {
-      it.skip(vector.name, () => {});
-      return;
-    }
     it(vector.name, () => {
       expect(vector.steps).toEqual(['normalize']);
       const input = parse(vector.input);

@@ -1,1 +1,0 @@
-export const templateDotenvSkips: Readonly<Record<string, string>> = {};

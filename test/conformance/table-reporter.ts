@@ -1,11 +1,9 @@
 /**
  * Vitest reporter for `npm run conformance`: one table per family (template, dotenv, merge, normalize, loader,
- * ...) with passed/failed/skipped per vector file, each skip with its reason (read from the skips-*.ts maps),
- * failures by name, and a last line `N passed, M failed, K skipped`.
+ * ...) with passed/failed/skipped per vector file (every vector runs: a skip only comes from a filter such as
+ * `-t`), failures by name, and a last line `N passed, M failed, K skipped`.
  */
-import { readdirSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { basename } from 'node:path';
 import type { Reporter, TestCase, TestModule, TestSuite } from 'vitest/node';
 
 interface Row {
@@ -35,28 +33,12 @@ export function placeOf(test: TestCase): Placement {
   return { family: basename(module).replace(/\.test\.[cm]?[jt]s$/, ''), file: '(other tests)' };
 }
 
-async function loadSkipReasons(): Promise<Map<string, string>> {
-  const reasons = new Map<string, string>();
-  const dir = dirname(fileURLToPath(import.meta.url));
-  for (const file of readdirSync(dir).filter((f) => /^skips-.*\.ts$/.test(f))) {
-    const module = (await import(pathToFileURL(join(dir, file)).href)) as Record<string, unknown>;
-    for (const value of Object.values(module)) {
-      if (value === null || typeof value !== 'object') continue;
-      for (const [name, reason] of Object.entries(value as Record<string, unknown>)) {
-        if (typeof reason === 'string') reasons.set(name, reason);
-      }
-    }
-  }
-  return reasons;
-}
-
 function pad(text: string, width: number, right = false): string {
   return right ? text.padStart(width) : text.padEnd(width);
 }
 
 export default class TableReporter implements Reporter {
-  async onTestRunEnd(testModules: ReadonlyArray<TestModule>): Promise<void> {
-    const reasons = await loadSkipReasons();
+  onTestRunEnd(testModules: ReadonlyArray<TestModule>): void {
     const families = new Map<string, Map<string, Row>>();
     const skips: Array<{ family: string; file: string; name: string }> = [];
     const failures: Array<{ family: string; file: string; name: string; message: string }> = [];
@@ -107,7 +89,7 @@ export default class TableReporter implements Reporter {
     }
     if (skips.length > 0) {
       out.push('', 'skipped:');
-      for (const s of skips) out.push(`  ${s.family}/${s.file} ${s.name}: ${reasons.get(s.name) ?? '(no reason given)'}`);
+      for (const s of skips) out.push(`  ${s.family}/${s.file} ${s.name}`);
     }
     if (failures.length > 0) {
       out.push('', 'failed:');

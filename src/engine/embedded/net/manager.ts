@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, promises as fs } from 'node:fs';
 import { dirname } from 'node:path';
-import { ConflictError, InvalidRequestError, NotFoundError, UnsupportedError } from '../../errors.js';
+import { ConflictError, InvalidRequestError, NotFoundError } from '../../errors.js';
 import type { NetworkDetails, NetworkSpec, NetworkSummary, PortBinding, PublishedPort } from '../../types.js';
 import { cleanupRoot } from './cleanup.js';
 import { writeHosts, writeResolvConf, type HostsOptions } from './etc-files.js';
@@ -20,6 +20,7 @@ import { createBridge, createEndpoint, createNamedNetns, deleteLink, deleteNamed
 import { withLock } from '../state/lock.js';
 import { timed } from '../timing.js';
 import { NameServers } from './name-servers.js';
+import { checkNetworkSpec, newNetworkRecord } from './network-record.js';
 import { hostNames, type HostNames } from './naming.js';
 import { PortPublisher } from './ports.js';
 import type { ProxyStatus } from './proxy-main.js';
@@ -92,11 +93,7 @@ export class NetworkManager {
   // ---------------------------------------------------------------------------------------------- networks
 
   async createNetwork(spec: NetworkSpec): Promise<NetworkDetails> {
-    if (spec.enableIpv6) throw new UnsupportedError(`network ${spec.name}: enable_ipv6 is not supported by the embedded engine`);
-    if (spec.driver && spec.driver !== 'bridge') throw new UnsupportedError(`network ${spec.name}: driver "${spec.driver}" is not supported by the embedded engine (bridge only)`);
-    if (spec.ipam?.driver && spec.ipam.driver !== 'default') throw new UnsupportedError(`network ${spec.name}: IPAM driver "${spec.ipam.driver}" is not supported`);
-    if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(spec.name)) throw new InvalidRequestError(`invalid network name "${spec.name}"`);
-    if (spec.name === 'host' || spec.name === 'none') throw new ConflictError(`network ${spec.name} is predefined`, 'network', spec.name);
+    checkNetworkSpec(spec);
     return this.locked(async () => {
       const all = await this.store.list();
       if (all.some((r) => r.name === spec.name)) throw new ConflictError(`network with name ${spec.name} already exists`, 'network', spec.name);
@@ -107,21 +104,7 @@ export class NetworkManager {
         const taken = [...(await hostPrefixes()), ...all.map((r) => ({ cidr: v4.parseCidr(r.subnet)!, text: `${r.subnet} (network ${r.name})` }))];
         const plan = planSubnet(spec.ipam?.config ?? [], taken);
         const id = randomBytes(32).toString('hex');
-        const record: NetworkRecord = {
-          id,
-          name: spec.name,
-          bridge: this.names.bridge(id),
-          ...plan,
-          internal: spec.internal ?? false,
-          attachable: spec.attachable ?? false,
-          labels: { ...(spec.labels ?? {}) },
-          driverOpts: { ...(spec.driverOpts ?? {}) },
-          ipamDriver: spec.ipam?.driver ?? 'default',
-          ipamOptions: { ...(spec.ipam?.options ?? {}) },
-          created: Date.now(),
-          ...(this.options.upstreams ? { upstreams: this.options.upstreams } : {}),
-          members: {},
-        };
+        const record = newNetworkRecord(spec, { id, bridge: this.names.bridge(id), plan, upstreams: this.options.upstreams });
         await this.store.save(record);
         try {
           await this.bringUp(record);

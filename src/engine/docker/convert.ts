@@ -5,7 +5,6 @@ import type {
   ContainerDetails,
   ContainerState,
   ContainerSummary,
-  HealthcheckSpec,
   HealthStatus,
   ImageConfig,
   ImageDetails,
@@ -20,10 +19,10 @@ import type {
   StatsSample,
   VolumeSummary,
 } from '../types.js';
+import { healthcheckFromConfig } from '../healthcheck-config.js';
 import type { Json } from './transport.js';
 
 const ZERO_TIME = '0001-01-01T00:00:00Z';
-const NS_PER_MS = 1_000_000;
 
 const STATES: ReadonlySet<string> = new Set(['created', 'running', 'paused', 'restarting', 'removing', 'exited', 'dead']);
 
@@ -89,17 +88,6 @@ export function containerSummary(c: Json): ContainerSummary {
   };
 }
 
-export function healthcheckSpec(h: Json | null | undefined): HealthcheckSpec | undefined {
-  if (!h || !Array.isArray(h.Test) || h.Test.length === 0) return undefined;
-  const spec: HealthcheckSpec = { test: h.Test };
-  if (h.Interval) spec.intervalMs = h.Interval / NS_PER_MS;
-  if (h.Timeout) spec.timeoutMs = h.Timeout / NS_PER_MS;
-  if (h.Retries) spec.retries = h.Retries;
-  if (h.StartPeriod) spec.startPeriodMs = h.StartPeriod / NS_PER_MS;
-  if (h.StartInterval) spec.startIntervalMs = h.StartInterval / NS_PER_MS;
-  return spec;
-}
-
 function restartPolicy(p: Json | undefined): RestartPolicy {
   const name = p?.Name;
   return {
@@ -132,6 +120,7 @@ export function containerDetails(c: Json): ContainerDetails {
     }
   }
   const health = stateJson.Health as Json | undefined;
+  const healthcheck = healthcheckFromConfig(config.Healthcheck);
   const details: ContainerDetails = {
     id: c.Id,
     name: String(c.Name ?? '').replace(/^\//, ''),
@@ -166,7 +155,7 @@ export function containerDetails(c: Json): ContainerDetails {
         ? { stopTimeoutSec: config.StopTimeout as number }
         : {}),
       exposedPorts: Object.keys(config.ExposedPorts ?? {}),
-      ...(healthcheckSpec(config.Healthcheck) ? { healthcheck: healthcheckSpec(config.Healthcheck) } : {}),
+      ...(healthcheck ? { healthcheck } : {}),
     },
     restartPolicy: restartPolicy(c.HostConfig?.RestartPolicy),
     portBindings,
@@ -255,7 +244,7 @@ export function imageSummary(i: Json): ImageSummary {
 
 function imageConfig(c: Json | null | undefined): ImageConfig {
   const config = c ?? {};
-  const healthcheck = healthcheckSpec(config.Healthcheck);
+  const healthcheck = healthcheckFromConfig(config.Healthcheck);
   return {
     entrypoint: config.Entrypoint ?? null,
     cmd: config.Cmd ?? null,

@@ -1,5 +1,6 @@
 /** The OCI/Docker image config JSON and its engine-neutral view. */
-import type { HealthcheckSpec, ImageConfig } from '../../types.js';
+import { healthcheckFromConfig } from '../../healthcheck-config.js';
+import type { ImageConfig } from '../../types.js';
 
 /** The parts of an image config (application/vnd.oci.image.config.v1+json) the engine reads. */
 export interface OciImageConfig {
@@ -30,19 +31,6 @@ export interface OciImageConfig {
   history?: unknown[];
 }
 
-const NS_PER_MS = 1_000_000;
-
-function healthcheckOf(raw: NonNullable<OciImageConfig['config']>['Healthcheck']): HealthcheckSpec | undefined {
-  if (!raw?.Test || raw.Test.length === 0) return undefined;
-  const spec: HealthcheckSpec = { test: raw.Test };
-  if (raw.Interval) spec.intervalMs = raw.Interval / NS_PER_MS;
-  if (raw.Timeout) spec.timeoutMs = raw.Timeout / NS_PER_MS;
-  if (raw.Retries) spec.retries = raw.Retries;
-  if (raw.StartPeriod) spec.startPeriodMs = raw.StartPeriod / NS_PER_MS;
-  if (raw.StartInterval) spec.startIntervalMs = raw.StartInterval / NS_PER_MS;
-  return spec;
-}
-
 export function imageConfigView(raw: OciImageConfig): ImageConfig {
   const c = raw.config ?? {};
   return {
@@ -54,7 +42,7 @@ export function imageConfigView(raw: OciImageConfig): ImageConfig {
     exposedPorts: Object.keys(c.ExposedPorts ?? {}),
     volumes: Object.keys(c.Volumes ?? {}),
     labels: c.Labels ?? {},
-    healthcheck: healthcheckOf(c.Healthcheck),
+    healthcheck: healthcheckFromConfig(c.Healthcheck),
     stopSignal: c.StopSignal || undefined,
   };
 }

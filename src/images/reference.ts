@@ -2,6 +2,7 @@
  * Image references as Docker reads them: `[registry[:port]/]path[:tag][@digest]`. Only what Flotilla needs:
  * the registry a reference lives on (to find credentials), whether its tag is `latest`, and the tagless name.
  */
+import { splitReference } from '../engine/image-reference.js';
 
 /** Docker Hub, however a reference or a config file spells it. */
 export const DOCKER_HUB = 'docker.io';
@@ -19,27 +20,11 @@ export interface ImageReference {
 }
 
 export function parseReference(ref: string): ImageReference {
-  let rest = ref;
-  let digest: string | undefined;
-  const at = rest.indexOf('@');
-  if (at !== -1) {
-    digest = rest.slice(at + 1);
-    rest = rest.slice(0, at);
-  }
-  let tag: string | undefined;
-  const lastSlash = rest.lastIndexOf('/');
-  const colon = rest.lastIndexOf(':');
-  // A colon after the last slash is a tag; before it, it is a registry port.
-  if (colon > lastSlash) {
-    tag = rest.slice(colon + 1);
-    rest = rest.slice(0, colon);
-  }
-  const slash = rest.indexOf('/');
-  const first = slash === -1 ? '' : rest.slice(0, slash);
-  // The first component is a registry when it looks like a host: a dot, a port, or localhost.
-  const hasRegistry = first !== '' && (first.includes('.') || first.includes(':') || first === 'localhost');
-  let registry = hasRegistry ? first : DOCKER_HUB;
-  let repository = hasRegistry ? rest.slice(slash + 1) : rest;
+  const parts = splitReference(ref);
+  let registry = parts.registry ?? DOCKER_HUB;
+  let repository = parts.path;
+  let tag = parts.tag;
+  const digest = parts.digest;
   if (registry === 'index.docker.io' || registry === 'registry-1.docker.io') registry = DOCKER_HUB;
   if (registry === DOCKER_HUB && !repository.includes('/')) repository = `library/${repository}`;
   if (tag === undefined && digest === undefined) tag = 'latest';

@@ -4,6 +4,7 @@
  * the familiar one (docker.io/library/ dropped), as `docker images` does.
  */
 import { InvalidRequestError } from '../../errors.js';
+import { splitReference } from '../../image-reference.js';
 
 export interface ImageReference {
   /** Registry host, e.g. "docker.io" or "127.0.0.1:5000". */
@@ -17,30 +18,13 @@ export interface ImageReference {
 const DIGEST = /^sha256:[a-f0-9]{64}$/;
 
 export function parseReference(ref: string): ImageReference {
-  let rest = ref.trim();
-  let digest: string | undefined;
-  const at = rest.indexOf('@');
-  if (at >= 0) {
-    digest = rest.slice(at + 1);
-    rest = rest.slice(0, at);
-    if (!DIGEST.test(digest)) throw new InvalidRequestError(`invalid digest in image reference "${ref}"`);
-  }
-  let tag: string | undefined;
-  const lastSlash = rest.lastIndexOf('/');
-  const colon = rest.lastIndexOf(':');
-  if (colon > lastSlash) {
-    tag = rest.slice(colon + 1);
-    rest = rest.slice(0, colon);
-  }
-  const parts = rest.split('/');
-  let domain = 'docker.io';
-  const first = parts[0] ?? '';
-  if (parts.length > 1 && (first.includes('.') || first.includes(':') || first === 'localhost')) {
-    domain = first;
-    parts.shift();
-  }
-  let path = parts.join('/');
-  if (domain === 'docker.io' && parts.length === 1) path = `library/${path}`;
+  const parts = splitReference(ref.trim());
+  const digest = parts.digest;
+  if (digest !== undefined && !DIGEST.test(digest)) throw new InvalidRequestError(`invalid digest in image reference "${ref}"`);
+  let tag = parts.tag;
+  const domain = parts.registry ?? 'docker.io';
+  let path = parts.path;
+  if (domain === 'docker.io' && !path.includes('/')) path = `library/${path}`;
   if (!/^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/.test(path)) {
     throw new InvalidRequestError(`invalid image reference "${ref}"`);
   }

@@ -9,29 +9,18 @@ import { promises as fs } from 'node:fs';
 import type { ContainerSpec } from '../../types.js';
 import type { ContainerFiles } from '../state/paths.js';
 import type { OciMount } from '../runtime/spec.js';
-
-const LOOPBACK_HOSTS = [
-  '127.0.0.1\tlocalhost',
-  '::1\tlocalhost ip6-localhost ip6-loopback',
-  'fe00::0\tip6-localnet',
-  'ff00::0\tip6-mcastprefix',
-  'ff02::1\tip6-allnodes',
-  'ff02::2\tip6-allrouters',
-];
+import { LOCALHOST_LINES, parseExtraHost } from '../net/etc-files.js';
 
 function extraHostLines(spec: ContainerSpec, warnings: string[]): string[] {
   const lines: string[] = [];
   for (const entry of spec.extraHosts ?? []) {
-    // "name:ip" (docker) or "name=ip" (compose long form); IPv6 addresses contain colons, so split on the first.
-    const sep = entry.includes('=') ? entry.indexOf('=') : entry.indexOf(':');
-    const name = entry.slice(0, sep);
-    const ip = entry.slice(sep + 1).replace(/^\[|\]$/g, '');
-    if (sep <= 0 || !ip) continue;
-    if (ip === 'host-gateway') {
-      warnings.push(`extra host ${name}: host-gateway needs a bridge network; this container has none`);
+    const host = parseExtraHost(entry);
+    if (!host) continue;
+    if (host.ip === 'host-gateway') {
+      warnings.push(`extra host ${host.name}: host-gateway needs a bridge network; this container has none`);
       continue;
     }
-    lines.push(`${ip}\t${name}`);
+    lines.push(`${host.ip}\t${host.name}`);
   }
   return lines;
 }
@@ -55,8 +44,8 @@ export async function writeEtcFiles(
 ): Promise<OciMount[]> {
   const fqdn = spec.domainname ? `${hostname}.${spec.domainname} ${hostname}` : hostname;
   const base = hostNetwork
-    ? (await fs.readFile('/etc/hosts', 'utf8').catch(() => LOOPBACK_HOSTS.join('\n'))).trimEnd().split('\n')
-    : [...LOOPBACK_HOSTS, `127.0.0.1\t${fqdn}`];
+    ? (await fs.readFile('/etc/hosts', 'utf8').catch(() => LOCALHOST_LINES.join('\n'))).trimEnd().split('\n')
+    : [...LOCALHOST_LINES, `127.0.0.1\t${fqdn}`];
   await fs.writeFile(files.hosts, [...base, ...extraHostLines(spec, warnings)].join('\n') + '\n');
   await fs.writeFile(files.hostname, `${hostname}\n`);
   await fs.writeFile(files.resolvConf, await resolvConf(spec, hostNetwork));

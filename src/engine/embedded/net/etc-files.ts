@@ -5,7 +5,8 @@
  */
 import { promises as fs } from 'node:fs';
 
-const LOCALHOST_LINES = [
+/** The lines every container's hosts file starts with, as Docker writes them. */
+export const LOCALHOST_LINES = [
   '127.0.0.1\tlocalhost',
   '::1\tlocalhost ip6-localhost ip6-loopback',
   'fe00::0\tip6-localnet',
@@ -65,18 +66,24 @@ export function hostsText(options: HostsOptions): string {
   for (const address of options.addresses) lines.push(`${address}\t${names}`);
   if (!options.addresses.length) lines.push(`127.0.0.1\t${names}`);
   for (const entry of options.extraHosts ?? []) {
-    // IPv6 addresses contain colons: "name=ip" splits on "=", "name:ip" on the first colon.
-    const sep = entry.includes('=') ? entry.indexOf('=') : entry.indexOf(':');
-    if (sep <= 0) continue;
-    const name = entry.slice(0, sep).trim();
-    let ip = entry.slice(sep + 1).trim().replace(/^\[(.*)\]$/, '$1');
-    if (ip === 'host-gateway') {
-      if (!options.hostGatewayIp) continue;
-      ip = options.hostGatewayIp;
-    }
-    if (name && ip) lines.push(`${ip}\t${name}`);
+    const host = parseExtraHost(entry);
+    if (!host) continue;
+    const ip = host.ip === 'host-gateway' ? options.hostGatewayIp : host.ip;
+    if (ip) lines.push(`${ip}\t${host.name}`);
   }
   return lines.join('\n') + '\n';
+}
+
+/**
+ * An `extra_hosts` entry, "name:ip" (docker) or "name=ip" (compose long form); IPv6 addresses contain colons,
+ * so "name:ip" splits on the first one, and brackets around the address go. `ip` may be `host-gateway`.
+ */
+export function parseExtraHost(entry: string): { name: string; ip: string } | undefined {
+  const sep = entry.includes('=') ? entry.indexOf('=') : entry.indexOf(':');
+  if (sep <= 0) return undefined;
+  const name = entry.slice(0, sep).trim();
+  const ip = entry.slice(sep + 1).trim().replace(/^\[(.*)\]$/, '$1');
+  return name && ip ? { name, ip } : undefined;
 }
 
 /** Writes hosts in place. */

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEmbeddedEngine } from '../../src/engine/embedded/index.js';
 import { EMBEDDED_TEST_IMAGES, NOTHING_LEFT as NOTHING, destroyTempDataRoot, embeddedUsable as usable, hostLeftovers as leftoversOf,
   loadTestImages, makeTempDataRoot } from './embedded-helpers.js';
-import { CLI, ROOT, buildCli } from './flotilla-harness.js';
+import { CLI, ROOT, buildCli, expectCountedVisits } from './flotilla-harness.js';
 
 const IMAGES = [EMBEDDED_TEST_IMAGES.busybox, EMBEDDED_TEST_IMAGES.nginx, EMBEDDED_TEST_IMAGES.node, EMBEDDED_TEST_IMAGES.redis];
 
@@ -147,19 +147,7 @@ describe.skipIf(!usable)('embedded engine through the CLI, no daemon', () => {
     const up = await run(project, ['-f', file, 'up', '-d', '--wait'], { NGINX_PORT: String(port) });
     expect(up.code, up.stdout + up.stderr).toBe(0);
     try {
-      const counts: number[] = [];
-      const servers = new Set<string>();
-      for (let i = 0; i < 6; i++) {
-        const response = await fetch(`http://127.0.0.1:${port}/`);
-        expect(response.status).toBe(200);
-        const text = await response.text();
-        const match = /^(\S+): Number of visits is: (\d+)$/m.exec(text);
-        expect(match, text).not.toBeNull();
-        servers.add(match![1]!);
-        counts.push(Number(match![2]));
-      }
-      expect(counts).toEqual(counts.map((_, i) => counts[0]! + i));
-      expect([...servers].sort()).toEqual(['web1', 'web2']);
+      await expectCountedVisits(port);
     } finally {
       const down = await run(project, ['-f', file, 'down']);
       expect(down.code, down.stdout + down.stderr).toBe(0);

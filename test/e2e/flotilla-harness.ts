@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const CLI = join(ROOT, 'dist/bin/flotilla.js');
@@ -156,12 +156,14 @@ export const BUSYBOX = 'flotilla-test/busybox:latest';
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Polls until `check` holds (or fails the test after `ms`). */
-export async function eventually(check: () => boolean, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
+/** Resolves with the time it took once `check` holds; fails after `ms`. */
+export async function eventually(check: () => boolean | Promise<boolean>, ms = 15_000): Promise<number> {
+  const started = Date.now();
+  while (!(await check())) {
+    if (Date.now() - started > ms) throw new Error(`condition not met within ${ms} ms`);
     await sleep(100);
   }
+  return Date.now() - started;
 }
 
 /**
@@ -179,4 +181,24 @@ export function useTestProjects(prefix: string): (compose: string) => TestProjec
     projects.push(p);
     return p;
   };
+}
+
+/**
+ * Six requests to the nginx-node-redis example on `port`: each answers 200 and counts one more visit, and both
+ * web servers answer (nginx takes them in turn).
+ */
+export async function expectCountedVisits(port: number): Promise<void> {
+  const counts: number[] = [];
+  const servers = new Set<string>();
+  for (let i = 0; i < 6; i++) {
+    const response = await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(5000) });
+    expect(response.status).toBe(200);
+    const text = await response.text();
+    const match = /^(\S+): Number of visits is: (\d+)$/m.exec(text);
+    expect(match, text).not.toBeNull();
+    servers.add(match![1]!);
+    counts.push(Number(match![2]));
+  }
+  expect(counts).toEqual(counts.map((_, i) => counts[0]! + i));
+  expect([...servers].sort()).toEqual(['web1', 'web2']);
 }

@@ -14,7 +14,7 @@ import { createEmbeddedEngine } from '../../src/engine/embedded/index.js';
 import { isProcessAlive } from '../../src/stack/process-alive.js';
 import { EMBEDDED_TEST_IMAGES, NOTHING_LEFT, destroyTempDataRoot, embeddedUsable, hostLeftovers, loadTestImages,
   makeTempDataRoot } from './embedded-helpers.js';
-import { ROOT, buildCli } from './flotilla-harness.js';
+import { ROOT, buildCli, eventually } from './flotilla-harness.js';
 
 // A second network, a named volume and a published port: each leaves something on the host until it is removed.
 const COMPOSE = `
@@ -33,15 +33,6 @@ networks:
 volumes:
   data: {}
 `;
-
-async function until(check: () => boolean | Promise<boolean>, timeoutMs: number): Promise<number> {
-  const started = Date.now();
-  while (!(await check())) {
-    if (Date.now() - started > timeoutMs) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  return Date.now() - started;
-}
 
 const temp = makeTempDataRoot('flotilla-stack-emb-');
 const { scratch, dataRoot } = temp;
@@ -98,7 +89,7 @@ describe.skipIf(!embeddedUsable)('Stack on the embedded engine: clean-up of ephe
     let output = '';
     child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-    await until(() => /UP \S+ \d+\n/.test(output) || child.exitCode !== null, 60_000);
+    await eventually(() => /UP \S+ \d+\n/.test(output) || child.exitCode !== null, 60_000);
     const [, project, reaperPid] = /UP (\S+) (\d+)\n/.exec(output) ?? [];
     expect(project, output).toBeDefined();
 
@@ -109,7 +100,7 @@ describe.skipIf(!embeddedUsable)('Stack on the embedded engine: clean-up of ephe
     expect(hostLeftovers(dataRoot).netns).toHaveLength(2);
 
     child.kill('SIGKILL');
-    const elapsed = await until(async () => {
+    const elapsed = await eventually(async () => {
       const left = await projectResources(project!);
       return left.containers.length + left.networks.length + left.volumes.length === 0 && nothingOnHost();
     }, 10_000).catch(async (error: Error) => {

@@ -12,7 +12,7 @@ import { createEngine } from '../../src/engine/select.js';
 import type { Engine } from '../../src/engine/types.js';
 import { Stack, findStaleStacks, reapStaleStacks } from '../../src/stack/index.js';
 import { isProcessAlive } from '../../src/stack/process-alive.js';
-import { ROOT, buildCli, docker, listContainers, projectNetworks, projectVolumes, removeProjectResources } from './flotilla-harness.js';
+import { ROOT, buildCli, docker, eventually, listContainers, projectNetworks, projectVolumes, removeProjectResources } from './flotilla-harness.js';
 
 const COMPOSE = `
 services:
@@ -29,15 +29,6 @@ networks:
 volumes:
   data: {}
 `;
-
-async function until(check: () => boolean | Promise<boolean>, timeoutMs: number): Promise<number> {
-  const started = Date.now();
-  while (!(await check())) {
-    if (Date.now() - started > timeoutMs) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  return Date.now() - started;
-}
 
 /** The engine's listings by project label: no container, network or volume of the project. */
 async function nothingLeft(engine: Engine, project: string): Promise<boolean> {
@@ -82,7 +73,7 @@ describe('Stack: clean-up of ephemeral stacks', () => {
     let output = '';
     child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-    await until(() => /UP \S+ \d+\n/.test(output) || child.exitCode !== null, 60_000);
+    await eventually(() => /UP \S+ \d+\n/.test(output) || child.exitCode !== null, 60_000);
     const [, project, reaperPid] = /UP (\S+) (\d+)\n/.exec(output) ?? [];
     expect(project, output).toBeDefined();
     projects.push(project!);
@@ -94,10 +85,10 @@ describe('Stack: clean-up of ephemeral stacks', () => {
     expect(label).toBe(`${child.pid}@${hostname()}`);
 
     child.kill('SIGKILL');
-    const elapsed = await until(() => nothingLeft(engine, project!), 10_000);
+    const elapsed = await eventually(() => nothingLeft(engine, project!), 10_000);
     expect(elapsed).toBeLessThan(10_000);
     // the watcher is done too
-    await until(() => !isProcessAlive(Number(reaperPid)), 5_000);
+    await eventually(() => !isProcessAlive(Number(reaperPid)), 5_000);
   });
 
   it('stops the watcher when the stack is downed normally', async () => {
@@ -107,7 +98,7 @@ describe('Stack: clean-up of ephemeral stacks', () => {
     expect(isProcessAlive(watcher)).toBe(true);
     await stack.down();
     expect(await nothingLeft(engine, stack.projectName)).toBe(true);
-    await until(() => !isProcessAlive(watcher), 5_000);
+    await eventually(() => !isProcessAlive(watcher), 5_000);
   });
 
   it('reaps stale stacks (owner gone) and leaves stacks of live owners alone', async () => {

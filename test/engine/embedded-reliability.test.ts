@@ -13,8 +13,9 @@ import tar from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidRequestError } from '../../src/engine/errors.js';
 import { createEmbeddedEngine, type EmbeddedEngine } from '../../src/engine/embedded/index.js';
+import { busyboxArchive } from './busybox-archive.js';
+import { BUSYBOX } from './contract.js';
 
-const BUSYBOX = process.env.FLOTILLA_TEST_BUSYBOX ?? 'flotilla-test/busybox:latest';
 const IDLE = ['sh', '-c', 'trap "exit 0" TERM; while :; do sleep 0.1; done'];
 
 type Entry = tar.Headers & { content?: string };
@@ -42,15 +43,6 @@ async function saveArchive(layer: Buffer, tag: string, diffId = sha256(layer)): 
       { name: 'manifest.json', content: manifest },
     ]),
   ]);
-}
-
-function busyboxArchive(scratch: string): string {
-  const cache = process.env.FLOTILLA_TEST_IMAGE_CACHE ?? '/var/cache/flotilla-images';
-  const cached = join(cache, `${BUSYBOX.replace(/\//g, '_').replace(':', '_')}.tar`);
-  if (existsSync(cached)) return cached;
-  const out = join(scratch, 'busybox.tar');
-  execFileSync('docker', ['save', BUSYBOX, '-o', out]);
-  return out;
 }
 
 /** Every file below `dir`, relative. */

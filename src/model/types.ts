@@ -288,7 +288,7 @@ export interface Service {
   storage_opt?: Record<string, string>;
   blkio_config?: Record<string, unknown>;
   credential_spec?: Record<string, unknown>;
-  gpus?: DeviceRequest[] | 'all';
+  gpus?: DeviceRequest[];
   attach?: boolean;
   post_start?: ServiceHook[];
   pre_stop?: ServiceHook[];

@@ -26,6 +26,6 @@ export default async function buildForTests(): Promise<void> {
   const tsc = spawnSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: root, encoding: 'utf8' });
   // tsc emits in spite of type errors: report them, and test what was emitted
   if (tsc.status !== 0) process.stderr.write(`tsc reported errors:\n${tsc.stdout}${tsc.stderr}`);
-  const { bundleCli } = (await import('../../scripts/bundle-cli.mjs')) as { bundleCli(): Promise<void> };
+  const { bundleCli } = await import('../../scripts/bundle-cli.mjs');
   await bundleCli();
 }

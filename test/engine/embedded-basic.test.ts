@@ -2,25 +2,15 @@
  * Direct tests of the embedded engine's container path with busybox: create, start, logs, exec, stop, remove,
  * restart policy and healthcheck. Needs root, runc and overlayfs.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEmbeddedEngine, type EmbeddedEngine } from '../../src/engine/embedded/index.js';
 import type { OutputChunk } from '../../src/engine/types.js';
+import { busyboxArchive } from './busybox-archive.js';
+import { BUSYBOX } from './contract.js';
 
-const BUSYBOX = process.env.FLOTILLA_TEST_BUSYBOX ?? 'flotilla-test/busybox:latest';
-
-/** The busybox image as a `docker save` archive: from the test image cache, else from the local docker. */
-function busyboxArchive(scratch: string): string {
-  const cache = process.env.FLOTILLA_TEST_IMAGE_CACHE ?? '/var/cache/flotilla-images';
-  const cached = join(cache, `${BUSYBOX.replace(/\//g, '_').replace(':', '_')}.tar`);
-  if (existsSync(cached)) return cached;
-  const out = join(scratch, 'busybox.tar');
-  execFileSync('docker', ['save', BUSYBOX, '-o', out]);
-  return out;
-}
 
 async function text(output: AsyncIterable<OutputChunk>): Promise<{ stdout: string; stderr: string }> {
   let stdout = '';
@@ -120,7 +110,7 @@ describe('embedded engine: containers with busybox', () => {
 
   it('runs on the default bridge, with the host network, or with loopback only (none)', async () => {
     const ifaces = async (networkMode?: string) => {
-      const { id } = await engine.createContainer({ image: BUSYBOX, labels: {}, networkMode, cmd: ['sh', '-c', 'ls /sys/class/net | sort'] });
+      const { id } = await engine.createContainer({ name: `basic-net-${networkMode ?? 'default'}`, image: BUSYBOX, labels: {}, ...(networkMode ? { networkMode } : {}), cmd: ['sh', '-c', 'ls /sys/class/net | sort'] });
       await engine.startContainer(id);
       await engine.waitContainer(id);
       const out = (await text(engine.containerLogs(id))).stdout;

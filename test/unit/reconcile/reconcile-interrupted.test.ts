@@ -75,8 +75,8 @@ describe('reconcile: recreates a killed run left half-done', () => {
   });
 
   it('leaves a running dependent alone when the dependency only needs its rename', () => {
-    const p = makeProject('demo', { web: { environment: { V: '2' } }, app: { depends_on: { web: { condition: 'service_started', required: true } } } });
-    const before = makeProject('demo', { web: { environment: { V: '1' } }, app: { depends_on: { web: { condition: 'service_started', required: true } } } });
+    const p = makeProject('demo', { web: { environment: { V: '2' } }, app: { depends_on: { web: { condition: 'service_started', required: true, restart: false } } } });
+    const before = makeProject('demo', { web: { environment: { V: '1' } }, app: { depends_on: { web: { condition: 'service_started', required: true, restart: false } } } });
     const observed = deployed(before);
     observed.containers = observed.containers.filter((c) => c.labels['com.docker.compose.service'] !== 'web');
     observed.containers.push(deployedContainer(p, 'web', 1, { id: TMP_ID, name: TMP_NAME, state: 'running' }));

@@ -1,6 +1,7 @@
 import type { ContainerStatus } from '../../api/ps.js';
 import type { GlobalOptions } from '../options.js';
 import { FlotillaError } from '../../errors.js';
+import { CONTAINER_STATES } from '../commands/ps.js';
 import { projectOptions } from './common.js';
 
 interface PsFlags {
@@ -13,15 +14,13 @@ interface PsFlags {
   filter?: string[];
 }
 
-const STATES = ['paused', 'restarting', 'removing', 'running', 'dead', 'created', 'exited'];
-
 /** `--filter status=X` is `--status X`, the only property Docker Compose filters on. */
 export function statusFilters(filters: string[]): string[] {
   return filters.map((filter) => {
     const match = /^status=(.*)$/.exec(filter);
     if (!match) throw new FlotillaError(`invalid filter "${filter}"`, { hint: 'the only filter is status=<status>' });
-    if (!STATES.includes(match[1]!)) {
-      throw new FlotillaError(`invalid status "${match[1]}" in filter "${filter}"`, { hint: `one of ${STATES.join(', ')}` });
+    if (!CONTAINER_STATES.includes(match[1]!)) {
+      throw new FlotillaError(`invalid status "${match[1]}" in filter "${filter}"`, { hint: `one of ${CONTAINER_STATES.join(', ')}` });
     }
     return match[1]!;
   });

@@ -2,6 +2,9 @@ import { Option, type Command } from 'commander';
 import { commandOptions } from '../options.js';
 import { collect } from './parse.js';
 
+/** The states `ps --status` and `--filter status=` accept, Docker's. */
+export const CONTAINER_STATES = ['paused', 'restarting', 'removing', 'running', 'dead', 'created', 'exited'];
+
 export function definePs(program: Command): void {
   program
     .command('ps')
@@ -12,7 +15,7 @@ export function definePs(program: Command): void {
     .option('--services', 'display services')
     .addOption(
       new Option('--status <status>', 'filter by status (repeatable)')
-        .choices(['paused', 'restarting', 'removing', 'running', 'dead', 'created', 'exited'])
+        .choices(CONTAINER_STATES)
         .argParser(collect as never)
         .default([]),
     )
